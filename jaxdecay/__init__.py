@@ -1,0 +1,71 @@
+"""jaxdecay: learning-rate schedules for JAX and Optax, as exact, composable,
+jit-compatible values."""
+
+from ._base import Schedule as Schedule
+from ._compose import arithmetic as arithmetic
+from ._compose import clip as clip
+from ._compose import from_fn as from_fn
+from ._compose import repeat as repeat
+from ._compose import shift as shift
+from ._compose import staircase as staircase
+from ._compose import warmup as warmup
+from ._cycles import cosine_restarts as cosine_restarts
+from ._cycles import cyclic as cyclic
+from ._cycles import one_cycle as one_cycle
+from ._decay import constant as constant
+from ._decay import cosine_decay as cosine_decay
+from ._decay import exponential_decay as exponential_decay
+from ._decay import inverse_sqrt_decay as inverse_sqrt_decay
+from ._decay import inverse_time_decay as inverse_time_decay
+from ._decay import linear as linear
+from ._decay import linear_decay as linear_decay
+from ._decay import multistep_decay as multistep_decay
+from ._decay import natural_exp_decay as natural_exp_decay
+from ._decay import polynomial_decay as polynomial_decay
+from ._decay import step_decay as step_decay
+from ._join import join as join
+from ._piecewise import piecewise_constant as piecewise_constant
+from ._piecewise import piecewise_linear as piecewise_linear
+from ._presets import warmup_cosine_decay as warmup_cosine_decay
+from ._presets import warmup_stable_decay as warmup_stable_decay
+from ._recurrence import recurrence as recurrence
+
+sgdr = cosine_restarts
+"""Alias of :class:`cosine_restarts` (SGDR, Loshchilov & Hutter)."""
+wsd = warmup_stable_decay
+"""Alias of :class:`warmup_stable_decay`."""
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Schedule",
+    "arithmetic",
+    "clip",
+    "constant",
+    "cosine_decay",
+    "cosine_restarts",
+    "cyclic",
+    "exponential_decay",
+    "from_fn",
+    "inverse_sqrt_decay",
+    "inverse_time_decay",
+    "join",
+    "linear",
+    "linear_decay",
+    "multistep_decay",
+    "natural_exp_decay",
+    "one_cycle",
+    "piecewise_constant",
+    "piecewise_linear",
+    "polynomial_decay",
+    "recurrence",
+    "repeat",
+    "sgdr",
+    "shift",
+    "staircase",
+    "step_decay",
+    "warmup",
+    "warmup_cosine_decay",
+    "warmup_stable_decay",
+    "wsd",
+]

@@ -1,0 +1,264 @@
+"""The schedule value: an immutable, hashable pytree callable as ``schedule(step)``."""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+from typing import Any, ClassVar
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _numerics as num
+from ._checks import is_concrete
+
+__all__ = ["Schedule", "schedule_class"]
+
+
+class Schedule:
+    """A learning-rate schedule: a pure function of the step, held as a value.
+
+    Call it with a step (a Python or NumPy number, a JAX array or a tracer) to get
+    the value at that step, in the default float dtype and with the step's shape.
+    Steps count from 0; negative steps behave as step 0.  Schedules are frozen
+    dataclasses registered as JAX pytrees: numbers are leaves (so ``jax.vmap`` can
+    sweep them), structural choices are static.  Any optax optimizer accepts one
+    wherever it accepts a schedule.
+
+    Schedules combine with ``+ - * /`` (with numbers or other schedules) and with
+    :func:`join`, :func:`warmup`, :func:`clip`, :func:`shift`, :func:`repeat` and
+    :func:`staircase`.
+    """
+
+    _static: ClassVar[tuple[str, ...]] = ()
+
+    # -- evaluation ---------------------------------------------------------
+
+    def __call__(self, step):
+        n, f, shape = num.split_step(step)
+        out = jnp.asarray(self._evaluate(n, f), num.float_dtype())
+        return jnp.broadcast_to(out, jnp.broadcast_shapes(out.shape, shape))
+
+    def _evaluate(self, n, f):  # pragma: no cover - every schedule overrides it
+        """Value at integer steps ``n >= 0`` plus fractions ``f`` (or None)."""
+        raise NotImplementedError
+
+    def _constants(self) -> dict:
+        """Host-precomputed constants: ``{name: (fn(xp, *params), params)}``."""
+        return {}
+
+    def _c(self, name):
+        """A precomputed constant as a double-float ``(hi, lo)`` pair."""
+        derived = self.__dict__.get("_derived")
+        if derived is not None:
+            hi, lo = derived[name]
+            return num.as_float(hi), num.as_float(lo)
+        fn, params = self._constants()[name]
+        return num.constant(fn, *params)
+
+    # -- value semantics ----------------------------------------------------
+
+    def _fields(self):
+        return [(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)]
+
+    def __eq__(self, other):
+        if type(self) is not type(other):
+            return NotImplemented
+        return all(
+            _same(a, b) for (_, a), (_, b) in zip(self._fields(), other._fields())
+        )
+
+    def __hash__(self):
+        return hash((type(self).__name__, *(_key(v) for _, v in self._fields())))
+
+    def __repr__(self):
+        parts = []
+        for field in dataclasses.fields(self):
+            if not field.init or not field.repr:
+                continue
+            value = getattr(self, field.name)
+            has_default = field.default is not dataclasses.MISSING
+            if has_default and _same(value, field.default):
+                continue
+            parts.append(f"{field.name}={_show(value)}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def describe(self, steps=None) -> str:
+        """A readable summary: the configuration and values at a few steps.
+
+        Args:
+          steps: steps to show; by default 0 and the points where this schedule
+            changes phase, as far as they are known, plus a few in between.
+        """
+        if steps is None:
+            marks = sorted({0, *self.breakpoints()})
+            end = max(marks[-1], 10)
+            steps = sorted({*marks, end // 4, end // 2, (3 * end) // 4, end, 2 * end})
+        doc = (type(self).__doc__ or "").strip().split("\n\n")[0]
+        lines = [repr(self)]
+        if doc:
+            lines.append("  " + " ".join(doc.split()))
+        values = np.asarray(self(np.asarray(steps)))
+        width = max(len(str(s)) for s in steps)
+        lines += [f"  step {s:>{width}}: {v:.6g}" for s, v in zip(steps, values)]
+        return "\n".join(lines)
+
+    def breakpoints(self) -> tuple[int, ...]:
+        """Steps where the schedule changes phase (boundaries, restarts), as far
+        as they are known without evaluating it; used by :meth:`describe`."""
+        return ()
+
+    # -- algebra ------------------------------------------------------------
+
+    def _arith(self, op, other, reflected=False):
+        from ._compose import arithmetic
+
+        if not isinstance(other, (Schedule, numbers.Real)) or isinstance(other, bool):
+            if not (isinstance(other, (jax.Array, np.ndarray)) and np.ndim(other) == 0):
+                return NotImplemented
+        lhs, rhs = (other, self) if reflected else (self, other)
+        return arithmetic(op, lhs, rhs)
+
+    def __add__(self, other):
+        return self._arith("+", other)
+
+    def __radd__(self, other):
+        return self._arith("+", other, reflected=True)
+
+    def __sub__(self, other):
+        return self._arith("-", other)
+
+    def __rsub__(self, other):
+        return self._arith("-", other, reflected=True)
+
+    def __mul__(self, other):
+        return self._arith("*", other)
+
+    def __rmul__(self, other):
+        return self._arith("*", other, reflected=True)
+
+    def __truediv__(self, other):
+        return self._arith("/", other)
+
+    def __rtruediv__(self, other):
+        return self._arith("/", other, reflected=True)
+
+    def __neg__(self):
+        return self._arith("*", -1.0, reflected=True)
+
+
+def _same(a, b) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, jax.core.Tracer) or isinstance(b, jax.core.Tracer):
+        return False
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, Schedule) or isinstance(b, Schedule):
+        return type(a) is type(b) and a == b
+    if callable(a) or callable(b):
+        return a == b
+    if isinstance(a, (np.ndarray, jax.Array)) or isinstance(b, (np.ndarray, jax.Array)):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and bool(np.all(a == b))
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - incomparable values are different
+        return False
+
+
+def _key(v):
+    if isinstance(v, jax.core.Tracer):
+        return id(v)
+    if isinstance(v, (tuple, list)):
+        return tuple(_key(x) for x in v)
+    if isinstance(v, (np.ndarray, jax.Array)):
+        a = np.asarray(v)
+        return (a.shape, tuple(a.ravel().tolist()))
+    if isinstance(v, (np.generic,)):
+        return v.item()
+    return v
+
+
+def _show(v) -> str:
+    if isinstance(v, (np.ndarray, jax.Array)) and is_concrete(v):
+        a = np.asarray(v)
+        return repr(a.item() if a.ndim == 0 else a.tolist())
+    if isinstance(v, tuple):
+        return "[" + ", ".join(_show(x) for x in v) + "]"
+    if callable(v) and not isinstance(v, Schedule):
+        return getattr(v, "__qualname__", None) or repr(v)
+    return repr(v)
+
+
+# ---------------------------------------------------------------------------
+# Registration: frozen dataclass + pytree with host-precomputed constants.
+
+
+def schedule_class(cls):
+    """Makes ``cls`` a frozen dataclass and a pytree.
+
+    Leaves are the non-static fields plus, when every parameter is concrete, the
+    constants of ``_constants()`` precomputed in float64 and carried as
+    ``(hi, lo)`` pairs, so a schedule passed through ``jax.jit`` as an argument
+    keeps its full accuracy.
+    """
+    cls = dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    static = tuple(n for n in names if n in cls._static)
+    data = tuple(n for n in names if n not in cls._static)
+
+    def flatten(obj):
+        children = [getattr(obj, n) for n in data]
+        derived = obj.__dict__.get("_derived")
+        if derived is None:
+            consts = obj._constants()
+            if consts and all(
+                is_concrete(p) for _, params in consts.values() for p in params
+            ):
+                derived = {k: obj._c(k) for k in consts}
+        keys = tuple(sorted(derived)) if derived else ()
+        for k in keys:
+            children.extend(derived[k])
+        aux = (tuple(getattr(obj, n) for n in static), keys)
+        return children, aux
+
+    def flatten_with_keys(obj):
+        children, aux = flatten(obj)
+        labels = list(data) + [f"_{k}_{p}" for k in aux[1] for p in ("hi", "lo")]
+        return [(jax.tree_util.GetAttrKey(n), c) for n, c in zip(labels, children)], aux
+
+    def unflatten(aux, children):
+        static_values, keys = aux
+        obj = object.__new__(cls)
+        for n, v in zip(data, children):
+            object.__setattr__(obj, n, v)
+        for n, v in zip(static, static_values):
+            object.__setattr__(obj, n, v)
+        rest = list(children[len(data) :])
+        if keys:
+            object.__setattr__(
+                obj,
+                "_derived",
+                {k: (rest[2 * i], rest[2 * i + 1]) for i, k in enumerate(keys)},
+            )
+        return obj
+
+    jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
+    return cls
+
+
+def build(cls, **fields):
+    """Makes a schedule from already-checked (possibly traced) fields, without
+    running its constructor checks; composites use it for their inner parts."""
+    obj = object.__new__(cls)
+    for field in dataclasses.fields(cls):
+        value = fields.get(field.name, field.default)
+        object.__setattr__(obj, field.name, value)
+    return obj
+
+
+def setfield(obj, name, value):
+    """Stores a checked value on a frozen schedule during ``__post_init__``."""
+    object.__setattr__(obj, name, value)

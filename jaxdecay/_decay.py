@@ -1,0 +1,583 @@
+"""The classic decay rules: functions of the step with a closed form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+
+from . import _checks as chk
+from . import _numerics as num
+from ._base import Schedule, schedule_class, setfield
+
+__all__ = [
+    "constant",
+    "linear_decay",
+    "exponential_decay",
+    "natural_exp_decay",
+    "inverse_time_decay",
+    "inverse_sqrt_decay",
+    "step_decay",
+    "multistep_decay",
+    "polynomial_decay",
+    "cosine_decay",
+    "linear",
+]
+
+
+def transition_length(func, value, staircase):
+    """A positive number of steps; whole when it sets a staircase."""
+    if staircase:
+        return chk.integer(func, "transition_steps", value, low=1,
+                           allowed="a positive integer when `staircase=True`")
+    out = chk.number(func, "transition_steps", value, low=0, low_open=True)
+    if isinstance(out, float) and out.is_integer():
+        return int(out)
+    return out
+
+
+def progress_times(schedule, n, f, name):
+    """``p * c`` as a double-float, ``p = step / T`` (floored when staircase).
+
+    The constant ``name`` holds ``c / T`` for continuous decay and ``c`` for a
+    staircase, so the step is never divided in float.
+    """
+    if schedule.staircase:
+        q = n // num.as_int(schedule.transition_steps)
+        return num.mul_steps(q, None, schedule._c(name))
+    return num.mul_steps(n, f, schedule._c(name))
+
+
+def per_transition(fn):
+    """``fn(xp, rate)`` divided by T unless the schedule is a staircase."""
+
+    def constant(schedule, *params):
+        if schedule.staircase:
+            return (fn, params)
+        return (lambda xp, *p: fn(xp, *p[:-1]) / p[-1],
+                (*params, schedule.transition_steps))
+
+    return constant
+
+
+def clamped_done(n, f, length):
+    """``(done, remaining, length)`` as floats for ``done = min(n + f, length)``.
+
+    The clamp and ``length - done`` are computed in integers before any rounding.
+    """
+    length = num.as_int(length)
+    m = jnp.minimum(n, length)
+    done, remaining = num.real(m, None), num.real(length - m, None)
+    if f is not None:
+        running = n < length
+        done = jnp.where(running, done + f, done)
+        remaining = jnp.where(running, remaining - f, remaining)
+    return done, remaining, num.real(length, None)
+
+
+def delayed(n, f, begin):
+    """Steps counted from ``begin`` (held at 0 before it)."""
+    return num.clamp_steps(num.sub_steps(n, num.as_int(begin)), f)
+
+
+@schedule_class
+class constant(Schedule):
+    """Constant: the same value at every step.
+
+    .. math:: \\eta(t) = v
+
+    Args:
+      value: the value.
+
+    Examples:
+      >>> lr = constant(0.01)
+      >>> print(f"{lr(0):.3f} {lr(10_000):.3f}")
+      0.010 0.010
+    """
+
+    value: Any
+
+    def __post_init__(self):
+        setfield(self, "value", chk.number("constant", "value", self.value))
+
+    def _evaluate(self, n, f):
+        return jnp.broadcast_to(num.as_float(self.value), n.shape)
+
+
+@schedule_class
+class linear_decay(Schedule):
+    """Linear decay: the rate falls by a fixed fraction of its initial value per
+    unit of ``p``, never below ``end_value``.
+
+    .. math:: \\eta(t) = \\max\\big(\\eta_0 (1 - r\\,p),\\ \\eta_{end}\\big),
+       \\quad p = t / T \\ (\\lfloor t/T \\rfloor \\text{ if staircase})
+
+    Args:
+      init_value: rate at step 0.
+      decay_rate: r >= 0, the fraction of ``init_value`` lost per unit of p.
+      transition_steps: T > 0 steps per unit of p.
+      staircase: apply the decay once every T steps.
+      end_value: floor of the rate.
+
+    Examples:
+      >>> lr = linear_decay(0.1, decay_rate=0.1)
+      >>> print(" ".join(f"{lr(t):.2f}" for t in (1, 2, 3)))
+      0.09 0.08 0.07
+    """
+
+    init_value: Any
+    decay_rate: Any
+    transition_steps: Any = 1
+    staircase: bool = False
+    end_value: Any = 0.0
+    _static = ("staircase",)
+
+    def __post_init__(self):
+        name = "linear_decay"
+        setfield(self, "staircase", chk.flag(name, "staircase", self.staircase))
+        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
+        setfield(self, "decay_rate",
+                 chk.number(name, "decay_rate", self.decay_rate, low=0))
+        setfield(self, "transition_steps",
+                 transition_length(name, self.transition_steps, self.staircase))
+        setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
+
+    def _constants(self):
+        return {"rate": per_transition(lambda xp, r: r)(self, self.decay_rate)}
+
+    def _evaluate(self, n, f):
+        factor = num.one_minus_df(progress_times(self, n, f, "rate"))
+        value = num.as_float(self.init_value) * factor
+        return jnp.maximum(value, num.as_float(self.end_value))
+
+    def breakpoints(self):
+        return _zero_crossing(self)
+
+
+def _zero_crossing(s):
+    if all(chk.is_concrete(v) for v in (s.decay_rate, s.transition_steps)) and (
+        s.decay_rate > 0
+    ):
+        return (int(round(s.transition_steps / s.decay_rate)),)
+    return ()
+
+
+@schedule_class
+class exponential_decay(Schedule):
+    """Exponential decay: the rate is multiplied by ``decay_rate`` per unit of ``p``.
+
+    .. math:: \\eta(t) = \\eta_0\\, r^{p}, \\quad p = \\max(t - B, 0) / T
+       \\ (\\lfloor\\cdot\\rfloor \\text{ if staircase})
+
+    With ``end_value``, the rate stops there: a floor when ``r < 1``, a ceiling
+    when ``r > 1`` (optax's semantics).  Before ``transition_begin`` (B) the rate
+    is held at ``init_value``.
+
+    Args:
+      init_value: rate at step 0.
+      decay_rate: r > 0, the factor per unit of p (r > 1 grows).
+      transition_steps: T > 0 steps per unit of p.
+      staircase: apply the factor once every T steps.
+      transition_begin: B >= 0 steps to hold ``init_value`` before decaying.
+      end_value: optional bound the rate stops at.
+
+    Examples:
+      >>> lr = exponential_decay(0.1, decay_rate=0.9)
+      >>> print(" ".join(f"{lr(t):.4f}" for t in (1, 2, 3)))
+      0.0900 0.0810 0.0729
+    """
+
+    init_value: Any
+    decay_rate: Any
+    transition_steps: Any = 1
+    staircase: bool = False
+    transition_begin: Any = 0
+    end_value: Any = None
+    _static = ("staircase",)
+
+    def __post_init__(self):
+        name = "exponential_decay"
+        setfield(self, "staircase", chk.flag(name, "staircase", self.staircase))
+        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
+        setfield(self, "decay_rate", chk.number(
+            name, "decay_rate", self.decay_rate, low=0, low_open=True))
+        setfield(self, "transition_steps",
+                 transition_length(name, self.transition_steps, self.staircase))
+        setfield(self, "transition_begin",
+                 chk.integer(name, "transition_begin", self.transition_begin))
+        if self.end_value is not None:
+            setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
+
+    def _constants(self):
+        return {"log_rate": per_transition(lambda xp, r: xp.log(r))(
+            self, self.decay_rate)}
+
+    def _evaluate(self, n, f):
+        n, f = delayed(n, f, self.transition_begin)
+        value = num.as_float(self.init_value) * num.exp_df(
+            progress_times(self, n, f, "log_rate"))
+        if self.end_value is not None:
+            end = num.as_float(self.end_value)
+            shrinking = num.as_float(self.decay_rate) < 1
+            value = jnp.where(shrinking, jnp.maximum(value, end),
+                              jnp.minimum(value, end))
+        return value
+
+    def breakpoints(self):
+        b = self.transition_begin
+        return (b,) if chk.is_concrete(b) and b > 0 else ()
+
+
+@schedule_class
+class natural_exp_decay(Schedule):
+    """Natural exponential decay: the rate falls as ``exp(-decay_rate * p)``.
+
+    .. math:: \\eta(t) = \\eta_0\\, e^{-r p}, \\quad p = t / T
+       \\ (\\lfloor t/T \\rfloor \\text{ if staircase})
+
+    Args:
+      init_value: rate at step 0.
+      decay_rate: r >= 0.
+      transition_steps: T > 0 steps per unit of p.
+      staircase: apply the decay once every T steps.
+
+    Examples:
+      >>> lr = natural_exp_decay(0.1, decay_rate=0.1)
+      >>> print(f"{lr(1):.6f} {lr(10):.6f}")
+      0.090484 0.036788
+    """
+
+    init_value: Any
+    decay_rate: Any
+    transition_steps: Any = 1
+    staircase: bool = False
+    _static = ("staircase",)
+
+    def __post_init__(self):
+        name = "natural_exp_decay"
+        setfield(self, "staircase", chk.flag(name, "staircase", self.staircase))
+        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
+        setfield(self, "decay_rate",
+                 chk.number(name, "decay_rate", self.decay_rate, low=0))
+        setfield(self, "transition_steps",
+                 transition_length(name, self.transition_steps, self.staircase))
+
+    def _constants(self):
+        return {"rate": per_transition(lambda xp, r: -r)(self, self.decay_rate)}
+
+    def _evaluate(self, n, f):
+        return num.as_float(self.init_value) * num.exp_df(
+            progress_times(self, n, f, "rate"))
+
+
+@schedule_class
+class inverse_time_decay(Schedule):
+    """Inverse-time decay: the rate falls as one over a linear function of the step.
+
+    .. math:: \\eta(t) = \\frac{\\eta_0}{1 + r\\,p}, \\quad p = t / T
+       \\ (\\lfloor t/T \\rfloor \\text{ if staircase})
+
+    Args:
+      init_value: rate at step 0.
+      decay_rate: r >= 0.
+      transition_steps: T > 0 steps per unit of p.
+      staircase: apply the decay once every T steps.
+
+    Examples:
+      >>> lr = inverse_time_decay(0.1, decay_rate=0.1)
+      >>> print(f"{lr(1):.6f} {lr(10):.6f}")
+      0.090909 0.050000
+    """
+
+    init_value: Any
+    decay_rate: Any
+    transition_steps: Any = 1
+    staircase: bool = False
+    _static = ("staircase",)
+
+    def __post_init__(self):
+        name = "inverse_time_decay"
+        setfield(self, "staircase", chk.flag(name, "staircase", self.staircase))
+        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
+        setfield(self, "decay_rate",
+                 chk.number(name, "decay_rate", self.decay_rate, low=0))
+        setfield(self, "transition_steps",
+                 transition_length(name, self.transition_steps, self.staircase))
+
+    def _constants(self):
+        return {"rate": per_transition(lambda xp, r: r)(self, self.decay_rate)}
+
+    def _evaluate(self, n, f):
+        hi, lo = progress_times(self, n, f, "rate")
+        return num.as_float(self.init_value) / ((1 + hi) + lo)
+
+
+@schedule_class
+class inverse_sqrt_decay(Schedule):
+    """Inverse square-root decay: constant for T steps, then falls as
+    ``1 / sqrt(step)``.
+
+    .. math:: \\eta(t) = \\eta_0 \\sqrt{\\frac{T}{\\max(t, T)}}
+
+    Args:
+      init_value: rate up to step T.
+      transition_steps: T > 0, the step where the decay starts (a warmup length
+        in the Transformer recipe).
+
+    Examples:
+      >>> lr = inverse_sqrt_decay(0.1)
+      >>> print(f"{lr(1):.4f} {lr(4):.4f} {lr(100):.4f}")
+      0.1000 0.0500 0.0100
+    """
+
+    init_value: Any
+    transition_steps: Any = 1
+
+    def __post_init__(self):
+        name = "inverse_sqrt_decay"
+        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
+        setfield(self, "transition_steps",
+                 transition_length(name, self.transition_steps, False))
+
+    def _evaluate(self, n, f):
+        t = num.real(n, f)
+        length = num.as_float(self.transition_steps)
+        return num.as_float(self.init_value) * jnp.sqrt(length / jnp.maximum(t, length))
+
+
+@schedule_class
+class step_decay(Schedule):
+    """Step decay: the rate is multiplied by ``gamma`` every ``step_size`` steps.
+
+    .. math:: \\eta(t) = \\eta_0\\, \\gamma^{\\lfloor t / S \\rfloor}
+
+    Args:
+      init_value: rate for the first S steps.
+      step_size: S > 0 steps between decays.
+      gamma: factor applied at each decay, > 0.
+
+    Examples:
+      >>> lr = step_decay(0.1, step_size=10, gamma=0.1)
+      >>> print(f"{lr(9):.3f} {lr(10):.3f} {lr(20):.4f}")
+      0.100 0.010 0.0010
+    """
+
+    init_value: Any
+    step_size: Any
+    gamma: Any
+
+    def __post_init__(self):
+        name = "step_decay"
+        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
+        setfield(self, "step_size", chk.integer(name, "step_size", self.step_size, low=1))
+        setfield(self, "gamma",
+                 chk.number(name, "gamma", self.gamma, low=0, low_open=True))
+
+    def _constants(self):
+        return {"log_gamma": (lambda xp, g: xp.log(g), (self.gamma,))}
+
+    def _evaluate(self, n, f):
+        q = n // num.as_int(self.step_size)
+        return num.as_float(self.init_value) * num.pow_steps(q, None, self._c("log_gamma"))
+
+
+@schedule_class
+class multistep_decay(Schedule):
+    """Multi-step decay: the rate is multiplied by ``gamma`` at each milestone.
+
+    .. math:: \\eta(t) = \\eta_0\\, \\gamma^{\\#\\{i : m_i \\le t\\}}
+
+    A milestone listed twice applies ``gamma`` twice (as in PyTorch).
+
+    Args:
+      init_value: rate before the first milestone.
+      milestones: sorted steps (>= 0) where the rate is multiplied by gamma.
+      gamma: factor applied at each milestone, > 0.
+
+    Examples:
+      >>> lr = multistep_decay(0.1, milestones=[10, 30], gamma=0.1)
+      >>> print(f"{lr(9):.3f} {lr(10):.3f} {lr(30):.4f}")
+      0.100 0.010 0.0010
+    """
+
+    init_value: Any
+    milestones: Any
+    gamma: Any
+
+    def __post_init__(self):
+        name = "multistep_decay"
+        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
+        setfield(self, "milestones",
+                 chk.integer_array(name, "milestones", self.milestones))
+        setfield(self, "gamma",
+                 chk.number(name, "gamma", self.gamma, low=0, low_open=True))
+
+    def _constants(self):
+        return {"log_gamma": (lambda xp, g: xp.log(g), (self.gamma,))}
+
+    def _evaluate(self, n, f):
+        k = num.count_at_most(self.milestones, n)
+        return num.as_float(self.init_value) * num.pow_steps(k, None, self._c("log_gamma"))
+
+    def breakpoints(self):
+        m = self.milestones
+        return tuple(int(x) for x in m) if chk.is_concrete(m) else ()
+
+
+@schedule_class
+class polynomial_decay(Schedule):
+    """Polynomial decay from ``init_value`` to ``end_value`` over T steps.
+
+    .. math:: \\eta(t) = (\\eta_0 - \\eta_{end}) (1 - \\tau / T)^{k} + \\eta_{end},
+       \\quad \\tau = \\min(\\max(t - B, 0), T)
+
+    With ``cycle=True`` (Keras/TensorFlow semantics) the decay restarts instead
+    of holding: T is stretched to the next multiple of itself that is at least
+    the step, ``T \\lceil \\tau / T \\rceil``.
+
+    Args:
+      init_value: rate at step B and before.
+      end_value: rate from step B + T on.
+      transition_steps: T > 0, length of the decay.
+      power: k > 0; 1 is linear.
+      transition_begin: B >= 0 steps held at ``init_value`` first.
+      cycle: stretch the decay period instead of holding ``end_value``.
+
+    Examples:
+      >>> lr = polynomial_decay(1.0, 0.0, transition_steps=10, power=2)
+      >>> print(f"{lr(0):.2f} {lr(5):.2f} {lr(10):.2f}")
+      1.00 0.25 0.00
+    """
+
+    init_value: Any
+    end_value: Any
+    transition_steps: Any
+    power: Any = 1.0
+    transition_begin: Any = 0
+    cycle: bool = False
+    _static = ("cycle",)
+
+    def __post_init__(self):
+        name = "polynomial_decay"
+        setfield(self, "cycle", chk.flag(name, "cycle", self.cycle))
+        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
+        setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
+        setfield(self, "transition_steps",
+                 chk.integer(name, "transition_steps", self.transition_steps, low=1))
+        setfield(self, "power",
+                 chk.number(name, "power", self.power, low=0, low_open=True))
+        setfield(self, "transition_begin",
+                 chk.integer(name, "transition_begin", self.transition_begin))
+
+    def _evaluate(self, n, f):
+        n, f = delayed(n, f, self.transition_begin)
+        if not self.cycle:
+            done, remaining, length = clamped_done(n, f, self.transition_steps)
+        else:
+            period = num.as_int(self.transition_steps)
+            q, r = n // period, n % period
+            inside = r > 0 if f is None else (r > 0) | (f > 0)
+            t = num.real(n, f)
+            done = jnp.where(inside | (q > 0), t, 0.0)
+            remaining = jnp.where(inside, num.real(period - r, None) - (
+                0.0 if f is None else f), jnp.where(q > 0, 0.0, num.real(period, None)))
+            length = jnp.where(inside, num.real(period, None) * num.real(q + 1, None),
+                               jnp.where(q > 0, t, num.real(period, None)))
+        return num.anneal(self.init_value, self.end_value, done, remaining, length,
+                          "linear", self.power)
+
+    def breakpoints(self):
+        b, t = self.transition_begin, self.transition_steps
+        if chk.is_concrete(b) and chk.is_concrete(t):
+            return (b, b + t) if b else (t,)
+        return ()
+
+
+@schedule_class
+class cosine_decay(Schedule):
+    """Cosine decay from ``init_value`` to ``end_value`` over ``decay_steps``, then held.
+
+    .. math:: \\eta(t) = \\eta_{end} + (\\eta_0 - \\eta_{end})
+       \\Big[\\tfrac12\\big(1 + \\cos(\\pi \\min(t, T) / T)\\big)\\Big]^{k}
+
+    Args:
+      init_value: rate at step 0.
+      decay_steps: T > 0, length of the decay.
+      end_value: rate from step T on.
+      exponent: k > 0 applied to the cosine factor (optax's ``exponent``).
+
+    Examples:
+      >>> lr = cosine_decay(0.1, decay_steps=100)
+      >>> print(f"{lr(0):.4f} {lr(50):.4f} {lr(100):.4f}")
+      0.1000 0.0500 0.0000
+    """
+
+    init_value: Any
+    decay_steps: Any
+    end_value: Any = 0.0
+    exponent: Any = 1.0
+
+    def __post_init__(self):
+        name = "cosine_decay"
+        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
+        setfield(self, "decay_steps",
+                 chk.integer(name, "decay_steps", self.decay_steps, low=1))
+        setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
+        setfield(self, "exponent",
+                 chk.number(name, "exponent", self.exponent, low=0, low_open=True))
+
+    def _evaluate(self, n, f):
+        done, remaining, length = clamped_done(n, f, self.decay_steps)
+        return num.anneal(self.init_value, self.end_value, done, remaining, length,
+                          "cosine", self.exponent)
+
+    def breakpoints(self):
+        t = self.decay_steps
+        return (t,) if chk.is_concrete(t) else ()
+
+
+@schedule_class
+class linear(Schedule):
+    """Linear interpolation from ``init_value`` to ``end_value`` (optax's
+    ``linear_schedule``): held before ``transition_begin`` and after the end.
+
+    .. math:: \\eta(t) = \\eta_0 + (\\eta_{end} - \\eta_0)\\,\\tau / T,
+       \\quad \\tau = \\min(\\max(t - B, 0), T)
+
+    Args:
+      init_value: value at step B and before.
+      end_value: value from step B + T on.
+      transition_steps: T > 0, length of the interpolation.
+      transition_begin: B >= 0.
+
+    Examples:
+      >>> lr = linear(0.0, 1e-3, transition_steps=100)
+      >>> print(f"{lr(0):.1e} {lr(50):.1e} {lr(200):.1e}")
+      0.0e+00 5.0e-04 1.0e-03
+    """
+
+    init_value: Any
+    end_value: Any
+    transition_steps: Any
+    transition_begin: Any = 0
+
+    def __post_init__(self):
+        name = "linear"
+        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
+        setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
+        setfield(self, "transition_steps",
+                 chk.integer(name, "transition_steps", self.transition_steps, low=1))
+        setfield(self, "transition_begin",
+                 chk.integer(name, "transition_begin", self.transition_begin))
+
+    def _evaluate(self, n, f):
+        n, f = delayed(n, f, self.transition_begin)
+        done, remaining, length = clamped_done(n, f, self.transition_steps)
+        return num.anneal(self.init_value, self.end_value, done, remaining, length,
+                          "linear")
+
+    def breakpoints(self):
+        b, t = self.transition_begin, self.transition_steps
+        if chk.is_concrete(b) and chk.is_concrete(t):
+            return (b, b + t) if b else (t,)
+        return ()

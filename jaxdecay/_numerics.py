@@ -1,0 +1,266 @@
+"""Exact step arithmetic and accurate float evaluation.
+
+A step reaches a schedule as ``(n, f)``: ``n`` a non-negative integer array (the
+default integer dtype), ``f`` either ``None`` (integer steps) or the fractional
+part in ``[0, 1)`` of a float step.  Everything that decides a piece or a stair
+uses ``n`` in integer arithmetic, so it is exact at every int32 step.
+
+Values are computed in the default float dtype.  Where float32 would lose
+accuracy at large steps, the products ``step * c`` that feed ``exp`` or a
+cancellation are carried as an unevaluated sum ``hi + lo`` of two floats
+("double-float"), with ``c`` given the same way from float64 on the host.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ._checks import is_concrete
+
+
+def float_dtype():
+    """The default float dtype: float32, or float64 with ``jax_enable_x64``."""
+    return jax.dtypes.canonicalize_dtype(np.float64)
+
+
+def int_dtype():
+    """The default integer dtype: int32, or int64 with ``jax_enable_x64``."""
+    return jax.dtypes.canonicalize_dtype(np.int64)
+
+
+def _largest_float_below_int_max(fdtype, idtype) -> float:
+    top = np.iinfo(idtype).max
+    x = np.asarray(top, dtype=fdtype)
+    while int(x) > top:
+        x = np.nextafter(x, np.asarray(0, fdtype))
+    return float(x)
+
+
+def split_step(step):
+    """Converts a user step into ``(n, f, shape)``; negative steps become 0."""
+    idtype = int_dtype()
+    imax = int(np.iinfo(idtype).max)
+    if isinstance(step, bool):
+        step = int(step)
+    if isinstance(step, int):
+        step = min(max(step, 0), imax)
+    step = jnp.asarray(step)
+    if jnp.issubdtype(step.dtype, jnp.bool_):
+        step = step.astype(idtype)
+    if jnp.issubdtype(step.dtype, jnp.integer):
+        if jnp.issubdtype(step.dtype, jnp.unsignedinteger):
+            step = jnp.minimum(step, jnp.asarray(imax).astype(step.dtype))
+        else:
+            step = jnp.maximum(step, 0)
+        return step.astype(idtype), None, step.shape
+    if not jnp.issubdtype(step.dtype, jnp.floating):
+        raise TypeError(
+            "schedule: `step` must be an integer or real number (or an array of "
+            f"them); got a value of dtype {step.dtype}."
+        )
+    fdtype = float_dtype()
+    step = step.astype(jnp.promote_types(step.dtype, fdtype))
+    top = _largest_float_below_int_max(step.dtype, idtype)
+    step = jnp.clip(step, 0, top)
+    whole = jnp.floor(step)
+    return whole.astype(idtype), (step - whole).astype(fdtype), step.shape
+
+
+def clamp_steps(n, f):
+    """Steps shifted below zero behave as step 0 (their fraction too)."""
+    neg = n < 0
+    n = jnp.where(neg, jnp.zeros_like(n), n)
+    if f is not None:
+        f = jnp.where(neg, jnp.zeros_like(f), f)
+    return n, f
+
+
+def sub_steps(n, k):
+    """``n - k`` for a step array ``n >= 0`` and an integer ``k`` of any sign,
+    saturating at the top of the integer range instead of wrapping."""
+    k = jnp.asarray(k, n.dtype)
+    top = jnp.asarray(np.iinfo(n.dtype).max, n.dtype)
+    # n - k overflows only when k < 0 and n > top + k.
+    overflow = (k < 0) & (n > top + k)
+    return jnp.where(overflow, top, n - k)
+
+
+def real(n, f):
+    """The step as a float: ``n + f``."""
+    t = n.astype(float_dtype())
+    return t if f is None else t + f
+
+
+def as_float(x):
+    """A parameter as an array of the default float dtype."""
+    return jnp.asarray(x, dtype=float_dtype())
+
+
+def as_int(x):
+    """A step-count parameter as an array of the default integer dtype."""
+    idtype = int_dtype()
+    if is_concrete(x):
+        top = np.iinfo(idtype).max
+        return jnp.asarray(np.minimum(np.asarray(x, np.int64), top), idtype)
+    return jnp.asarray(x).astype(idtype)
+
+
+# --------------------------------------------------------------------------
+# Double-float constants and products.
+
+
+def split_constant(value):
+    """A host float64 value as a ``(hi, lo)`` pair in the default float dtype."""
+    fdtype = float_dtype()
+    v = np.asarray(value, np.float64)
+    hi = v.astype(fdtype)
+    lo = (v - hi.astype(np.float64)).astype(fdtype)
+    return hi, lo
+
+
+def constant(fn, *params):
+    """Evaluates ``fn(xp, *params)`` as a ``(hi, lo)`` pair.
+
+    With concrete parameters ``fn`` runs in float64 NumPy on the host and the
+    result keeps float64 accuracy; with traced parameters it runs in the default
+    float dtype and ``lo`` is zero.
+    """
+    if all(is_concrete(p) for p in params):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            value = fn(np, *[np.asarray(p, np.float64) for p in params])
+        return split_constant(value)
+    value = fn(jnp, *[as_float(p) for p in params])
+    return value, jnp.zeros_like(value)
+
+
+def _two_sum(a, b):
+    s = a + b
+    bb = s - a
+    err = (a - (s - bb)) + (b - bb)
+    return s, err
+
+
+def _high_bits(x):
+    """``x`` with the low 12 bits of its float32 significand cleared."""
+    bits = jax.lax.bitcast_convert_type(x, jnp.uint32)
+    return jax.lax.bitcast_convert_type(bits & jnp.uint32(0xFFFFF000), jnp.float32)
+
+
+def mul_steps(n, f, c):
+    """``(n + f) * c`` as a double-float ``(hi, lo)``.
+
+    ``n`` is a non-negative integer array, ``f`` its fractional part or None, and
+    ``c`` a ``(hi, lo)`` constant.  In float32 the product is exact to about
+    2**-44 relative for every int32 ``n``: ``n`` is cut into three 12-bit
+    pieces and ``c_hi`` into two, so that each partial product is exact, and
+    the partial products are added with compensated (two-sum) addition.
+    """
+    c_hi, c_lo = c
+    fdtype = float_dtype()
+    if fdtype != jnp.float32:
+        t = n.astype(fdtype)
+        hi = t * c_hi
+        lo = t * c_lo
+        if f is not None:
+            lo = lo + f * c_hi
+        return _normalize(hi, lo)
+    n = n.astype(jnp.int32)
+    n0 = (n & 0xFFF).astype(fdtype)
+    n1 = ((n >> 12) & 0xFFF).astype(fdtype) * 4096.0
+    n2 = (n >> 24).astype(fdtype) * 16777216.0
+    c1 = _high_bits(c_hi)
+    c2 = c_hi - c1
+    terms = [n2 * c1, n1 * c1, n2 * c2, n0 * c1, n1 * c2, n0 * c2]
+    s = terms[0]
+    err = jnp.zeros_like(s)
+    for t in terms[1:]:
+        s, e = _two_sum(s, t)
+        err = err + e
+    err = err + n.astype(fdtype) * c_lo
+    if f is not None:
+        err = err + f * (c_hi + c_lo)
+    return _normalize(s, err)
+
+
+def _normalize(hi, lo):
+    s = hi + lo
+    return s, lo - (s - hi)
+
+
+def exp_df(x):
+    """``exp(hi + lo)`` for a double-float exponent."""
+    hi, lo = x
+    return jnp.exp(hi) * (1 + lo)
+
+
+def one_minus_df(x):
+    """``1 - (hi + lo)``, exact before the final rounding when ``hi`` is near 1."""
+    hi, lo = x
+    return (1 - hi) - lo
+
+
+def pow_steps(n, f, log_base):
+    """``base ** (n + f)`` given ``log(base)`` as a ``(hi, lo)`` constant."""
+    return exp_df(mul_steps(n, f, log_base))
+
+
+# --------------------------------------------------------------------------
+# Annealing between two values.
+
+SHAPES = ("linear", "cosine", "1-sqrt", "1-square")
+
+
+def anneal(start, end, done, remaining, length, shape="linear", exponent=None):
+    """Moves from ``start`` to ``end`` as ``done`` goes from 0 to ``length``.
+
+    ``done`` and ``remaining = length - done`` are floats each formed from exact
+    integers, so values near either end keep their relative accuracy (no
+    ``1 - x`` cancellation, no rounding of large step counts before subtraction).
+
+    Shapes, with ``x = done / length`` and ``r = remaining / length``:
+      linear: r;  cosine: (1 + cos(pi x)) / 2 = sin(pi r / 2)**2;
+      1-sqrt: 1 - sqrt(x) = r / (1 + sqrt(x));  1-square: 1 - x**2 = r (1 + x).
+    ``exponent`` raises the factor to a power (optax's cosine ``exponent``).
+    """
+    r = remaining / length
+    x = done / length
+    if shape == "linear":
+        factor = r
+    elif shape == "cosine":
+        factor = jnp.square(jnp.sin((math.pi / 2) * r))
+    elif shape == "1-sqrt":
+        factor = r / (1 + jnp.sqrt(x))
+    elif shape == "1-square":
+        factor = r * (1 + x)
+    else:  # pragma: no cover - constructors check the shape
+        raise ValueError(shape)
+    start = as_float(start)
+    end = as_float(end)
+    if exponent is None or (is_concrete(exponent) and exponent == 1):
+        if shape == "linear":
+            # A convex combination: neither end loses accuracy.
+            return start * r + end * x
+    else:
+        factor = jnp.power(factor, as_float(exponent))
+    return end + (start - end) * factor
+
+
+def count_at_most(boundaries, n):
+    """How many of the sorted integer ``boundaries`` are ``<= n`` (elementwise).
+
+    Cost does not depend on the number of boundaries at trace time: a single
+    vectorized comparison for scalar steps, a binary search for arrays.
+    """
+    boundaries = as_int(boundaries)
+    size = boundaries.shape[-1]
+    if size == 0:
+        return jnp.zeros(n.shape, n.dtype)
+    if boundaries.ndim > 1 or n.size * size <= (1 << 16):
+        return jnp.sum(boundaries <= n[..., None], axis=-1, dtype=n.dtype)
+    return jnp.searchsorted(boundaries, n, side="right", method="scan").astype(
+        n.dtype
+    )

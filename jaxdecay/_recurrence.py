@@ -1,0 +1,109 @@
+"""Recursive rules ``lr_t = lr_{t-1} * factor(t)``, tabulated exactly."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable
+
+import jax.numpy as jnp
+import numpy as np
+
+from . import _checks as chk
+from . import _numerics as num
+from ._base import Schedule, schedule_class, setfield
+
+__all__ = ["recurrence"]
+
+_MAX_HORIZON = 50_000_000
+
+
+def _factors(fn, horizon):
+    """``fn(t)`` for t = 1..horizon as float64: vectorized when ``fn`` accepts a
+    NumPy array, else one call per step."""
+    steps = np.arange(1, horizon + 1, dtype=np.int64)
+    try:
+        with np.errstate(all="ignore"):
+            out = np.asarray(fn(steps), dtype=np.float64)
+        if out.shape == steps.shape:
+            return out
+        if out.shape == ():
+            return np.full(steps.shape, float(out))
+    except Exception:  # noqa: BLE001 - a scalar-only function: call it per step
+        pass
+    return np.array([float(fn(int(t))) for t in steps], dtype=np.float64)
+
+
+@schedule_class
+class recurrence(Schedule):
+    """A recursive rule ``lr_t = lr_{t-1} * factor(t)``, as the design documents
+    write decays, evaluated exactly.
+
+    The running product is taken once, in float64 on the host, when the
+    schedule is made; evaluating it is one table lookup (O(1) per step).  Past
+    ``horizon`` the last value is held.
+
+    .. math:: \\eta_0 = v, \\quad \\eta_t = \\eta_{t-1}\\, \\phi(t) =
+       v \\prod_{s=1}^{\\min(t, H)} \\phi(s)
+
+    Args:
+      init_value: v, the rate at step 0.
+      factor: phi, a function of the step t >= 1.  It is called once with a
+        NumPy int64 array of the steps 1..H (and, if that fails, once per step
+        with a Python int); its values must be finite and >= 0.
+      horizon: H, the last step computed (at most 50,000,000).
+
+    Examples:
+      >>> lr = recurrence(0.1, lambda t: 1 / (1 + 0.1 * t), horizon=100)
+      >>> print(f"{lr(1):.6f} {lr(2):.6f}")
+      0.090909 0.075758
+    """
+
+    init_value: Any
+    factor: Callable
+    horizon: int
+    _table: Any = dataclasses.field(default=None, init=False, repr=False)
+    _static = ("factor", "horizon")
+
+    def __post_init__(self):
+        name = "recurrence"
+        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
+        if not callable(self.factor):
+            chk.fail(name, "factor", self.factor, "a callable of the step", TypeError)
+        setfield(self, "horizon", chk.integer(
+            name, "horizon", self.horizon, low=1,
+            allowed=f"an integer in [1, {_MAX_HORIZON:_}]"))
+        if self.horizon > _MAX_HORIZON:
+            chk.fail(name, "horizon", self.horizon,
+                     f"an integer in [1, {_MAX_HORIZON:_}]")
+        try:
+            factors = _factors(self.factor, self.horizon)
+        except Exception as err:
+            raise ValueError(
+                f"{name}: `factor` failed when called with a step: {err!r}"
+            ) from err
+        bad = ~np.isfinite(factors) | (factors < 0)
+        if bad.any():
+            t = int(np.argmax(bad)) + 1
+            raise ValueError(
+                f"{name}: `factor(t)` must be finite and >= 0 for t = 1..{self.horizon}; "
+                f"got factor({t})={factors[t - 1]!r}."
+            )
+        table = np.cumprod(np.concatenate([[1.0], factors]))
+        setfield(self, "_table", table)
+
+    def __eq__(self, other):
+        if type(other) is not recurrence:
+            return NotImplemented
+        return (self.factor is other.factor and self.horizon == other.horizon
+                and bool(np.all(np.asarray(self.init_value)
+                                == np.asarray(other.init_value))))
+
+    def __hash__(self):
+        return hash(("recurrence", id(self.factor), self.horizon))
+
+    def _evaluate(self, n, f):
+        index = jnp.minimum(n, self.horizon)
+        return num.as_float(self.init_value) * jnp.take(num.as_float(self._table), index)
+
+    def breakpoints(self):
+        return (self.horizon,)
