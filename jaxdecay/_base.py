@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -62,11 +62,21 @@ class Schedule:
     def _fields(self):
         return [(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)]
 
+    def __getstate__(self):
+        # Only the configuration: caches (derived constants, join tables) are
+        # rebuilt on demand.
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def __setstate__(self, state):
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     def __eq__(self, other):
         if type(self) is not type(other):
             return NotImplemented
         return all(
-            _same(a, b) for (_, a), (_, b) in zip(self._fields(), other._fields())
+            _same(a, b)
+            for (_, a), (_, b) in zip(self._fields(), other._fields(), strict=False)
         )
 
     def __hash__(self):
@@ -101,7 +111,9 @@ class Schedule:
             lines.append("  " + " ".join(doc.split()))
         values = np.asarray(self(np.asarray(steps)))
         width = max(len(str(s)) for s in steps)
-        lines += [f"  step {s:>{width}}: {v:.6g}" for s, v in zip(steps, values)]
+        lines += [
+            f"  step {s:>{width}}: {v:.6g}" for s, v in zip(steps, values, strict=False)
+        ]
         return "\n".join(lines)
 
     def breakpoints(self) -> tuple[int, ...]:
@@ -154,7 +166,7 @@ def _same(a, b) -> bool:
     if isinstance(a, jax.core.Tracer) or isinstance(b, jax.core.Tracer):
         return False
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=False))
     if isinstance(a, Schedule) or isinstance(b, Schedule):
         return type(a) is type(b) and a == b
     if callable(a) or callable(b):
@@ -227,14 +239,17 @@ def schedule_class(cls):
     def flatten_with_keys(obj):
         children, aux = flatten(obj)
         labels = list(data) + [f"_{k}_{p}" for k in aux[1] for p in ("hi", "lo")]
-        return [(jax.tree_util.GetAttrKey(n), c) for n, c in zip(labels, children)], aux
+        return [
+            (jax.tree_util.GetAttrKey(n), c)
+            for n, c in zip(labels, children, strict=False)
+        ], aux
 
     def unflatten(aux, children):
         static_values, keys = aux
         obj = object.__new__(cls)
-        for n, v in zip(data, children):
+        for n, v in zip(data, children, strict=False):
             object.__setattr__(obj, n, v)
-        for n, v in zip(static, static_values):
+        for n, v in zip(static, static_values, strict=False):
             object.__setattr__(obj, n, v)
         rest = list(children[len(data) :])
         if keys:

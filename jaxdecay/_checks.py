@@ -113,9 +113,7 @@ def integer(func: str, name: str, value: Any, *, low: int = 0, allowed=None):
 
     Integral floats (``100.0``) are accepted, as optax and Keras accept them.
     """
-    what = allowed or (
-        "a positive integer" if low == 1 else f"an integer >= {low}"
-    )
+    what = allowed or ("a positive integer" if low == 1 else f"an integer >= {low}")
     if not is_concrete(value):
         return value
     if isinstance(value, bool) or not _is_number(value):

@@ -3,14 +3,15 @@ warmup, and wrapping foreign callables."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax.numpy as jnp
 
 from . import _checks as chk
 from . import _numerics as num
 from ._base import Schedule, build, schedule_class, setfield
-from ._decay import clamped_done, linear
+from ._decay import linear
 from ._join import as_schedule, join
 
 __all__ = ["arithmetic", "clip", "shift", "repeat", "staircase", "warmup", "from_fn"]
@@ -100,7 +101,9 @@ class clip(Schedule):
         name = "clip"
         setfield(self, "schedule", as_schedule(name, "schedule", self.schedule))
         if self.min_value is None and self.max_value is None:
-            raise ValueError(f"{name}: give `min_value`, `max_value` or both; got neither.")
+            raise ValueError(
+                f"{name}: give `min_value`, `max_value` or both; got neither."
+            )
         for side in ("min_value", "max_value"):
             value = getattr(self, side)
             if value is not None:
@@ -146,8 +149,13 @@ class shift(Schedule):
     def __post_init__(self):
         name = "shift"
         setfield(self, "schedule", as_schedule(name, "schedule", self.schedule))
-        setfield(self, "steps", chk.integer(name, "steps", self.steps,
-                                            low=-(2**63) + 1, allowed="an integer"))
+        setfield(
+            self,
+            "steps",
+            chk.integer(
+                name, "steps", self.steps, low=-(2**63) + 1, allowed="an integer"
+            ),
+        )
 
     def _evaluate(self, n, f):
         n, f = num.clamp_steps(num.sub_steps(n, num.as_int(self.steps)), f)
@@ -254,26 +262,36 @@ class warmup(Schedule):
     def __post_init__(self):
         name = "warmup"
         setfield(self, "schedule", as_schedule(name, "schedule", self.schedule))
-        setfield(self, "warmup_steps",
-                 chk.integer(name, "warmup_steps", self.warmup_steps, low=0))
+        setfield(
+            self,
+            "warmup_steps",
+            chk.integer(name, "warmup_steps", self.warmup_steps, low=0),
+        )
         setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
 
     def _evaluate(self, n, f):
         zero = jnp.zeros((), num.int_dtype())
         peak = self.schedule._evaluate(zero, None)
-        ramp = build(linear, init_value=self.init_value, end_value=peak,
-                     transition_steps=jnp.maximum(num.as_int(self.warmup_steps), 1),
-                     transition_begin=0)
-        return build(join, schedules=(ramp, self.schedule),
-                     boundaries=jnp.reshape(num.as_int(self.warmup_steps), (1,)),
-                     )._evaluate(n, f)
+        ramp = build(
+            linear,
+            init_value=self.init_value,
+            end_value=peak,
+            transition_steps=jnp.maximum(num.as_int(self.warmup_steps), 1),
+            transition_begin=0,
+        )
+        return build(
+            join,
+            schedules=(ramp, self.schedule),
+            boundaries=jnp.reshape(num.as_int(self.warmup_steps), (1,)),
+        )._evaluate(n, f)
 
     def breakpoints(self):
         w = self.warmup_steps
         if not chk.is_concrete(w):
             return ()
-        return tuple(sorted({*([w] if w else []),
-                             *(p + w for p in self.schedule.breakpoints())}))
+        return tuple(
+            sorted({*([w] if w else []), *(p + w for p in self.schedule.breakpoints())})
+        )
 
 
 @schedule_class

@@ -30,8 +30,10 @@ def _phase_position(n, f, ends):
     # t > e  <=>  n > floor(e), or n == floor(e) and f > frac(e).
     passed = n[..., None] > num.as_int(whole[:-1])
     if f is not None:
-        passed = passed | ((n[..., None] == num.as_int(whole[:-1]))
-                           & (f[..., None] > num.as_float(frac[:-1])))
+        passed = passed | (
+            (n[..., None] == num.as_int(whole[:-1]))
+            & (f[..., None] > num.as_float(frac[:-1]))
+        )
     i = jnp.sum(passed, axis=-1, dtype=n.dtype) if k > 1 else jnp.zeros_like(n)
     starts = np.concatenate([[0.0], ends[:-1]])
     s_whole, s_frac = np.floor(starts), starts - np.floor(starts)
@@ -93,35 +95,60 @@ class one_cycle(Schedule):
     def __post_init__(self):
         name = "one_cycle"
         setfield(self, "peak_value", chk.number(name, "peak_value", self.peak_value))
-        setfield(self, "total_steps",
-                 chk.integer(name, "total_steps", self.total_steps, low=1))
-        setfield(self, "pct_start", chk.number(name, "pct_start", self.pct_start,
-                                               low=0, high=1))
-        setfield(self, "div_factor", chk.number(
-            name, "div_factor", self.div_factor, low=0, low_open=True))
-        setfield(self, "final_div_factor", chk.number(
-            name, "final_div_factor", self.final_div_factor, low=0, low_open=True))
+        setfield(
+            self,
+            "total_steps",
+            chk.integer(name, "total_steps", self.total_steps, low=1),
+        )
+        setfield(
+            self,
+            "pct_start",
+            chk.number(name, "pct_start", self.pct_start, low=0, high=1),
+        )
+        setfield(
+            self,
+            "div_factor",
+            chk.number(name, "div_factor", self.div_factor, low=0, low_open=True),
+        )
+        setfield(
+            self,
+            "final_div_factor",
+            chk.number(
+                name, "final_div_factor", self.final_div_factor, low=0, low_open=True
+            ),
+        )
         chk.choice(name, "anneal", self.anneal, ("cos", "linear"))
         setfield(self, "three_phase", chk.flag(name, "three_phase", self.three_phase))
 
     def _ends(self):
         up = float(self.pct_start) * self.total_steps - 1
         if self.three_phase:
-            return [up, 2 * float(self.pct_start) * self.total_steps - 2,
-                    self.total_steps - 1.0]
+            return [
+                up,
+                2 * float(self.pct_start) * self.total_steps - 2,
+                self.total_steps - 1.0,
+            ]
         return [up, self.total_steps - 1.0]
 
     def _evaluate(self, n, f):
         peak = num.as_float(self.peak_value)
         initial = peak / num.as_float(self.div_factor)
         low = initial / num.as_float(self.final_div_factor)
-        points = [initial, peak, initial, low] if self.three_phase else [initial, peak, low]
+        points = (
+            [initial, peak, initial, low] if self.three_phase else [initial, peak, low]
+        )
         points = jnp.stack(jnp.broadcast_arrays(*points), axis=-1)
         i, done, remaining, length = _phase_position(n, f, self._ends())
-        start = jnp.take_along_axis(points, i[..., None], -1)[..., 0] if points.ndim > 1 \
+        start = (
+            jnp.take_along_axis(points, i[..., None], -1)[..., 0]
+            if points.ndim > 1
             else jnp.take(points, i)
-        end = jnp.take_along_axis(points, i[..., None] + 1, -1)[..., 0] \
-            if points.ndim > 1 else jnp.take(points, i + 1)
+        )
+        end = (
+            jnp.take_along_axis(points, i[..., None] + 1, -1)[..., 0]
+            if points.ndim > 1
+            else jnp.take(points, i + 1)
+        )
         shape = "cosine" if self.anneal == "cos" else "linear"
         return num.anneal(start, end, done, remaining, length, shape)
 
@@ -168,14 +195,21 @@ class cyclic(Schedule):
         name = "cyclic"
         setfield(self, "base_value", chk.number(name, "base_value", self.base_value))
         setfield(self, "max_value", chk.number(name, "max_value", self.max_value))
-        setfield(self, "step_size_up",
-                 chk.integer(name, "step_size_up", self.step_size_up, low=1))
+        setfield(
+            self,
+            "step_size_up",
+            chk.integer(name, "step_size_up", self.step_size_up, low=1),
+        )
         if self.step_size_down is not None:
-            setfield(self, "step_size_down",
-                     chk.integer(name, "step_size_down", self.step_size_down, low=1))
+            setfield(
+                self,
+                "step_size_down",
+                chk.integer(name, "step_size_down", self.step_size_down, low=1),
+            )
         chk.choice(name, "mode", self.mode, ("triangular", "triangular2", "exp_range"))
-        setfield(self, "gamma",
-                 chk.number(name, "gamma", self.gamma, low=0, low_open=True))
+        setfield(
+            self, "gamma", chk.number(name, "gamma", self.gamma, low=0, low_open=True)
+        )
 
     def _constants(self):
         return {"log_gamma": (lambda xp, g: xp.log(g), (self.gamma,))}
@@ -254,15 +288,23 @@ class cosine_restarts(Schedule):
     def __post_init__(self):
         name = "cosine_restarts"
         setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(self, "first_period",
-                 chk.integer(name, "first_period", self.first_period, low=1))
+        setfield(
+            self,
+            "first_period",
+            chk.integer(name, "first_period", self.first_period, low=1),
+        )
         mult = chk.number(name, "period_mult", self.period_mult, low=1)
         if not chk.is_concrete(mult):
-            raise TypeError(f"{name}: `period_mult` must be a concrete number, "
-                            "not a traced value; it fixes the restart steps.")
+            raise TypeError(
+                f"{name}: `period_mult` must be a concrete number, "
+                "not a traced value; it fixes the restart steps."
+            )
         setfield(self, "period_mult", mult)
-        setfield(self, "value_mult", chk.number(
-            name, "value_mult", self.value_mult, low=0, low_open=True))
+        setfield(
+            self,
+            "value_mult",
+            chk.number(name, "value_mult", self.value_mult, low=0, low_open=True),
+        )
         setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
 
     def _constants(self):
@@ -280,8 +322,10 @@ class cosine_restarts(Schedule):
         else:
             top = float(np.iinfo(num.int_dtype()).max)
             starts = _restart_table(self.first_period, self.period_mult, top)
-            ends = np.append(starts[1:], starts[-1] + self.first_period
-                             * self.period_mult ** (len(starts) - 1))
+            ends = np.append(
+                starts[1:],
+                starts[-1] + self.first_period * self.period_mult ** (len(starts) - 1),
+            )
             k = num.count_at_most(num.as_int(np.ceil(starts[1:])), n)
             s_whole = jnp.take(num.as_int(np.floor(starts)), k)
             s_frac = jnp.take(num.as_float(starts - np.floor(starts)), k)
@@ -298,6 +342,7 @@ class cosine_restarts(Schedule):
         return num.anneal(start, end, done, remaining, length, "cosine")
 
     def breakpoints(self):
-        starts = _restart_table(self.first_period, self.period_mult,
-                                self.first_period * 20)
+        starts = _restart_table(
+            self.first_period, self.period_mult, self.first_period * 20
+        )
         return tuple(int(math.ceil(s)) for s in starts[1:4])

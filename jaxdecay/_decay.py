@@ -28,8 +28,13 @@ __all__ = [
 def transition_length(func, value, staircase):
     """A positive number of steps; whole when it sets a staircase."""
     if staircase:
-        return chk.integer(func, "transition_steps", value, low=1,
-                           allowed="a positive integer when `staircase=True`")
+        return chk.integer(
+            func,
+            "transition_steps",
+            value,
+            low=1,
+            allowed="a positive integer when `staircase=True`",
+        )
     out = chk.number(func, "transition_steps", value, low=0, low_open=True)
     if isinstance(out, float) and out.is_integer():
         return int(out)
@@ -54,8 +59,10 @@ def per_transition(fn):
     def constant(schedule, *params):
         if schedule.staircase:
             return (fn, params)
-        return (lambda xp, *p: fn(xp, *p[:-1]) / p[-1],
-                (*params, schedule.transition_steps))
+        return (
+            lambda xp, *p: fn(xp, *p[:-1]) / p[-1],
+            (*params, schedule.transition_steps),
+        )
 
     return constant
 
@@ -136,10 +143,14 @@ class linear_decay(Schedule):
         name = "linear_decay"
         setfield(self, "staircase", chk.flag(name, "staircase", self.staircase))
         setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(self, "decay_rate",
-                 chk.number(name, "decay_rate", self.decay_rate, low=0))
-        setfield(self, "transition_steps",
-                 transition_length(name, self.transition_steps, self.staircase))
+        setfield(
+            self, "decay_rate", chk.number(name, "decay_rate", self.decay_rate, low=0)
+        )
+        setfield(
+            self,
+            "transition_steps",
+            transition_length(name, self.transition_steps, self.staircase),
+        )
         setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
 
     def _constants(self):
@@ -199,28 +210,40 @@ class exponential_decay(Schedule):
         name = "exponential_decay"
         setfield(self, "staircase", chk.flag(name, "staircase", self.staircase))
         setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(self, "decay_rate", chk.number(
-            name, "decay_rate", self.decay_rate, low=0, low_open=True))
-        setfield(self, "transition_steps",
-                 transition_length(name, self.transition_steps, self.staircase))
-        setfield(self, "transition_begin",
-                 chk.integer(name, "transition_begin", self.transition_begin))
+        setfield(
+            self,
+            "decay_rate",
+            chk.number(name, "decay_rate", self.decay_rate, low=0, low_open=True),
+        )
+        setfield(
+            self,
+            "transition_steps",
+            transition_length(name, self.transition_steps, self.staircase),
+        )
+        setfield(
+            self,
+            "transition_begin",
+            chk.integer(name, "transition_begin", self.transition_begin),
+        )
         if self.end_value is not None:
             setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
 
     def _constants(self):
-        return {"log_rate": per_transition(lambda xp, r: xp.log(r))(
-            self, self.decay_rate)}
+        return {
+            "log_rate": per_transition(lambda xp, r: xp.log(r))(self, self.decay_rate)
+        }
 
     def _evaluate(self, n, f):
         n, f = delayed(n, f, self.transition_begin)
         value = num.as_float(self.init_value) * num.exp_df(
-            progress_times(self, n, f, "log_rate"))
+            progress_times(self, n, f, "log_rate")
+        )
         if self.end_value is not None:
             end = num.as_float(self.end_value)
             shrinking = num.as_float(self.decay_rate) < 1
-            value = jnp.where(shrinking, jnp.maximum(value, end),
-                              jnp.minimum(value, end))
+            value = jnp.where(
+                shrinking, jnp.maximum(value, end), jnp.minimum(value, end)
+            )
         return value
 
     def breakpoints(self):
@@ -257,17 +280,22 @@ class natural_exp_decay(Schedule):
         name = "natural_exp_decay"
         setfield(self, "staircase", chk.flag(name, "staircase", self.staircase))
         setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(self, "decay_rate",
-                 chk.number(name, "decay_rate", self.decay_rate, low=0))
-        setfield(self, "transition_steps",
-                 transition_length(name, self.transition_steps, self.staircase))
+        setfield(
+            self, "decay_rate", chk.number(name, "decay_rate", self.decay_rate, low=0)
+        )
+        setfield(
+            self,
+            "transition_steps",
+            transition_length(name, self.transition_steps, self.staircase),
+        )
 
     def _constants(self):
         return {"rate": per_transition(lambda xp, r: -r)(self, self.decay_rate)}
 
     def _evaluate(self, n, f):
         return num.as_float(self.init_value) * num.exp_df(
-            progress_times(self, n, f, "rate"))
+            progress_times(self, n, f, "rate")
+        )
 
 
 @schedule_class
@@ -299,10 +327,14 @@ class inverse_time_decay(Schedule):
         name = "inverse_time_decay"
         setfield(self, "staircase", chk.flag(name, "staircase", self.staircase))
         setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(self, "decay_rate",
-                 chk.number(name, "decay_rate", self.decay_rate, low=0))
-        setfield(self, "transition_steps",
-                 transition_length(name, self.transition_steps, self.staircase))
+        setfield(
+            self, "decay_rate", chk.number(name, "decay_rate", self.decay_rate, low=0)
+        )
+        setfield(
+            self,
+            "transition_steps",
+            transition_length(name, self.transition_steps, self.staircase),
+        )
 
     def _constants(self):
         return {"rate": per_transition(lambda xp, r: r)(self, self.decay_rate)}
@@ -336,8 +368,11 @@ class inverse_sqrt_decay(Schedule):
     def __post_init__(self):
         name = "inverse_sqrt_decay"
         setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(self, "transition_steps",
-                 transition_length(name, self.transition_steps, False))
+        setfield(
+            self,
+            "transition_steps",
+            transition_length(name, self.transition_steps, False),
+        )
 
     def _evaluate(self, n, f):
         t = num.real(n, f)
@@ -369,16 +404,21 @@ class step_decay(Schedule):
     def __post_init__(self):
         name = "step_decay"
         setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(self, "step_size", chk.integer(name, "step_size", self.step_size, low=1))
-        setfield(self, "gamma",
-                 chk.number(name, "gamma", self.gamma, low=0, low_open=True))
+        setfield(
+            self, "step_size", chk.integer(name, "step_size", self.step_size, low=1)
+        )
+        setfield(
+            self, "gamma", chk.number(name, "gamma", self.gamma, low=0, low_open=True)
+        )
 
     def _constants(self):
         return {"log_gamma": (lambda xp, g: xp.log(g), (self.gamma,))}
 
     def _evaluate(self, n, f):
         q = n // num.as_int(self.step_size)
-        return num.as_float(self.init_value) * num.pow_steps(q, None, self._c("log_gamma"))
+        return num.as_float(self.init_value) * num.pow_steps(
+            q, None, self._c("log_gamma")
+        )
 
 
 @schedule_class
@@ -407,17 +447,21 @@ class multistep_decay(Schedule):
     def __post_init__(self):
         name = "multistep_decay"
         setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(self, "milestones",
-                 chk.integer_array(name, "milestones", self.milestones))
-        setfield(self, "gamma",
-                 chk.number(name, "gamma", self.gamma, low=0, low_open=True))
+        setfield(
+            self, "milestones", chk.integer_array(name, "milestones", self.milestones)
+        )
+        setfield(
+            self, "gamma", chk.number(name, "gamma", self.gamma, low=0, low_open=True)
+        )
 
     def _constants(self):
         return {"log_gamma": (lambda xp, g: xp.log(g), (self.gamma,))}
 
     def _evaluate(self, n, f):
         k = num.count_at_most(self.milestones, n)
-        return num.as_float(self.init_value) * num.pow_steps(k, None, self._c("log_gamma"))
+        return num.as_float(self.init_value) * num.pow_steps(
+            k, None, self._c("log_gamma")
+        )
 
     def breakpoints(self):
         m = self.milestones
@@ -462,12 +506,19 @@ class polynomial_decay(Schedule):
         setfield(self, "cycle", chk.flag(name, "cycle", self.cycle))
         setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
         setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
-        setfield(self, "transition_steps",
-                 chk.integer(name, "transition_steps", self.transition_steps, low=1))
-        setfield(self, "power",
-                 chk.number(name, "power", self.power, low=0, low_open=True))
-        setfield(self, "transition_begin",
-                 chk.integer(name, "transition_begin", self.transition_begin))
+        setfield(
+            self,
+            "transition_steps",
+            chk.integer(name, "transition_steps", self.transition_steps, low=1),
+        )
+        setfield(
+            self, "power", chk.number(name, "power", self.power, low=0, low_open=True)
+        )
+        setfield(
+            self,
+            "transition_begin",
+            chk.integer(name, "transition_begin", self.transition_begin),
+        )
 
     def _evaluate(self, n, f):
         n, f = delayed(n, f, self.transition_begin)
@@ -479,12 +530,25 @@ class polynomial_decay(Schedule):
             inside = r > 0 if f is None else (r > 0) | (f > 0)
             t = num.real(n, f)
             done = jnp.where(inside | (q > 0), t, 0.0)
-            remaining = jnp.where(inside, num.real(period - r, None) - (
-                0.0 if f is None else f), jnp.where(q > 0, 0.0, num.real(period, None)))
-            length = jnp.where(inside, num.real(period, None) * num.real(q + 1, None),
-                               jnp.where(q > 0, t, num.real(period, None)))
-        return num.anneal(self.init_value, self.end_value, done, remaining, length,
-                          "linear", self.power)
+            remaining = jnp.where(
+                inside,
+                num.real(period - r, None) - (0.0 if f is None else f),
+                jnp.where(q > 0, 0.0, num.real(period, None)),
+            )
+            length = jnp.where(
+                inside,
+                num.real(period, None) * num.real(q + 1, None),
+                jnp.where(q > 0, t, num.real(period, None)),
+            )
+        return num.anneal(
+            self.init_value,
+            self.end_value,
+            done,
+            remaining,
+            length,
+            "linear",
+            self.power,
+        )
 
     def breakpoints(self):
         b, t = self.transition_begin, self.transition_steps
@@ -495,7 +559,8 @@ class polynomial_decay(Schedule):
 
 @schedule_class
 class cosine_decay(Schedule):
-    """Cosine decay from ``init_value`` to ``end_value`` over ``decay_steps``, then held.
+    """Cosine decay from ``init_value`` to ``end_value`` over ``decay_steps``,
+    then held.
 
     .. math:: \\eta(t) = \\eta_{end} + (\\eta_0 - \\eta_{end})
        \\Big[\\tfrac12\\big(1 + \\cos(\\pi \\min(t, T) / T)\\big)\\Big]^{k}
@@ -520,16 +585,29 @@ class cosine_decay(Schedule):
     def __post_init__(self):
         name = "cosine_decay"
         setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(self, "decay_steps",
-                 chk.integer(name, "decay_steps", self.decay_steps, low=1))
+        setfield(
+            self,
+            "decay_steps",
+            chk.integer(name, "decay_steps", self.decay_steps, low=1),
+        )
         setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
-        setfield(self, "exponent",
-                 chk.number(name, "exponent", self.exponent, low=0, low_open=True))
+        setfield(
+            self,
+            "exponent",
+            chk.number(name, "exponent", self.exponent, low=0, low_open=True),
+        )
 
     def _evaluate(self, n, f):
         done, remaining, length = clamped_done(n, f, self.decay_steps)
-        return num.anneal(self.init_value, self.end_value, done, remaining, length,
-                          "cosine", self.exponent)
+        return num.anneal(
+            self.init_value,
+            self.end_value,
+            done,
+            remaining,
+            length,
+            "cosine",
+            self.exponent,
+        )
 
     def breakpoints(self):
         t = self.decay_steps
@@ -565,16 +643,23 @@ class linear(Schedule):
         name = "linear"
         setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
         setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
-        setfield(self, "transition_steps",
-                 chk.integer(name, "transition_steps", self.transition_steps, low=1))
-        setfield(self, "transition_begin",
-                 chk.integer(name, "transition_begin", self.transition_begin))
+        setfield(
+            self,
+            "transition_steps",
+            chk.integer(name, "transition_steps", self.transition_steps, low=1),
+        )
+        setfield(
+            self,
+            "transition_begin",
+            chk.integer(name, "transition_begin", self.transition_begin),
+        )
 
     def _evaluate(self, n, f):
         n, f = delayed(n, f, self.transition_begin)
         done, remaining, length = clamped_done(n, f, self.transition_steps)
-        return num.anneal(self.init_value, self.end_value, done, remaining, length,
-                          "linear")
+        return num.anneal(
+            self.init_value, self.end_value, done, remaining, length, "linear"
+        )
 
     def breakpoints(self):
         b, t = self.transition_begin, self.transition_steps

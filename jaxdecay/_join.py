@@ -63,8 +63,9 @@ class join(Schedule):
             chk.fail(name, "schedules", pieces, "a list of schedules", TypeError)
         if len(pieces) == 0:
             chk.fail(name, "schedules", pieces, "a non-empty list of schedules")
-        pieces = tuple(as_schedule(name, f"schedules[{i}]", p)
-                       for i, p in enumerate(pieces))
+        pieces = tuple(
+            as_schedule(name, f"schedules[{i}]", p) for i, p in enumerate(pieces)
+        )
         b = chk.integer_array(name, "boundaries", self.boundaries)
         if chk.is_concrete(b) and len(b) != len(pieces) - 1:
             raise ValueError(
@@ -86,18 +87,19 @@ class join(Schedule):
             key = (treedef, tuple(np.shape(x) for x in leaves))
             groups.setdefault(key, []).append((i, leaves))
         out = []
-        for (treedef, shapes), members in groups.items():
+        for (treedef, _shapes), members in groups.items():
             index = np.array([i for i, _ in members])
             if len(members) == 1:
-                out.append((index, treedef, None, shapes))
+                out.append((index, treedef, None))
                 continue
-            columns = list(zip(*[leaves for _, leaves in members]))
+            columns = list(zip(*[leaves for _, leaves in members], strict=False))
             stacked = [
                 np.stack([np.asarray(x) for x in col])
-                if chk.is_concrete(list(col)) else jnp.stack(col)
+                if chk.is_concrete(list(col))
+                else jnp.stack(col)
                 for col in columns
             ]
-            out.append((index, treedef, stacked, shapes))
+            out.append((index, treedef, stacked))
         if chk.is_concrete(jax.tree_util.tree_leaves(self.schedules)):
             object.__setattr__(self, "_group_cache", out)
         return out
@@ -117,12 +119,12 @@ class join(Schedule):
             group_of[index] = g
             position[index] = np.arange(len(index))
         out = None
-        for g, (index, treedef, stacked, shapes) in enumerate(groups):
+        for g, (index, treedef, stacked) in enumerate(groups):
             if stacked is None:
                 value = pieces[int(index[0])]._evaluate(local, f)
             else:
                 pos = jnp.take(jnp.asarray(position), i)
-                value = _evaluate_stacked(treedef, stacked, shapes, pos, local, f)
+                value = _evaluate_stacked(treedef, stacked, pos, local, f)
             value = jnp.asarray(value, num.float_dtype())
             if out is None:
                 out = value
@@ -136,26 +138,31 @@ class join(Schedule):
             return ()
         starts = [0, *[int(x) for x in b]]
         marks = set(starts[1:])
-        for start, piece, end in zip(starts, self.schedules, [*starts[1:], None]):
+        for start, piece, end in zip(
+            starts, self.schedules, [*starts[1:], None], strict=False
+        ):
             for p in piece.breakpoints():
                 if end is None or start + p < end:
                     marks.add(start + p)
         return tuple(sorted(marks))
 
 
-def _evaluate_stacked(treedef, stacked, shapes, pos, n, f):
+def _evaluate_stacked(treedef, stacked, pos, n, f):
     """Evaluates the piece at ``pos`` of a stacked group, for every step."""
 
     def piece_at(p):
         leaves = [jnp.take(s, p, axis=0) for s in stacked]
         return jax.tree_util.tree_unflatten(treedef, leaves)
 
-    if n.ndim == 0 or all(len(s) == 0 for s in shapes):
+    if n.ndim == 0:
         return piece_at(pos)._evaluate(n, f)
+    # One piece per step: vmap keeps every piece's parameters scalar-shaped, as
+    # its own code expects.
     flat_pos, flat_n = pos.reshape(-1), n.reshape(-1)
     if f is None:
         values = jax.vmap(lambda p, m: piece_at(p)._evaluate(m, None))(flat_pos, flat_n)
     else:
         values = jax.vmap(lambda p, m, g: piece_at(p)._evaluate(m, g))(
-            flat_pos, flat_n, f.reshape(-1))
+            flat_pos, flat_n, f.reshape(-1)
+        )
     return values.reshape(n.shape)

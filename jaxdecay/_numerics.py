@@ -48,6 +48,11 @@ def split_step(step):
         step = int(step)
     if isinstance(step, int):
         step = min(max(step, 0), imax)
+    elif isinstance(step, (np.ndarray, np.integer)) and np.issubdtype(
+        np.asarray(step).dtype, np.integer
+    ):
+        # Saturate on the host before a narrowing conversion could wrap.
+        step = np.clip(step, 0, imax).astype(idtype)
     step = jnp.asarray(step)
     if jnp.issubdtype(step.dtype, jnp.bool_):
         step = step.astype(idtype)
@@ -105,7 +110,10 @@ def as_int(x):
     idtype = int_dtype()
     if is_concrete(x):
         top = np.iinfo(idtype).max
-        return jnp.asarray(np.minimum(np.asarray(x, np.int64), top), idtype)
+        a = np.asarray(x)
+        if np.issubdtype(a.dtype, np.floating):
+            a = np.clip(a, -(2.0**62), 2.0**62)
+        return jnp.asarray(np.minimum(a.astype(np.int64), top), idtype)
     return jnp.asarray(x).astype(idtype)
 
 
@@ -240,7 +248,7 @@ def anneal(start, end, done, remaining, length, shape="linear", exponent=None):
         raise ValueError(shape)
     start = as_float(start)
     end = as_float(end)
-    if exponent is None or (is_concrete(exponent) and exponent == 1):
+    if exponent is None or (isinstance(exponent, (int, float)) and exponent == 1):
         if shape == "linear":
             # A convex combination: neither end loses accuracy.
             return start * r + end * x
@@ -261,6 +269,4 @@ def count_at_most(boundaries, n):
         return jnp.zeros(n.shape, n.dtype)
     if boundaries.ndim > 1 or n.size * size <= (1 << 16):
         return jnp.sum(boundaries <= n[..., None], axis=-1, dtype=n.dtype)
-    return jnp.searchsorted(boundaries, n, side="right", method="scan").astype(
-        n.dtype
-    )
+    return jnp.searchsorted(boundaries, n, side="right", method="scan").astype(n.dtype)

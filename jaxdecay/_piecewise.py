@@ -70,13 +70,20 @@ class piecewise_constant(Schedule):
         """
         name = "piecewise_constant.from_scales"
         if not isinstance(boundaries_and_scales, dict):
-            chk.fail(name, "boundaries_and_scales", boundaries_and_scales,
-                     "a dict {step: scale}", TypeError)
+            chk.fail(
+                name,
+                "boundaries_and_scales",
+                boundaries_and_scales,
+                "a dict {step: scale}",
+                TypeError,
+            )
         items = sorted(boundaries_and_scales.items())
-        bounds = chk.integer_array(name, "boundaries_and_scales (keys)",
-                                   [b for b, _ in items], strict=True)
-        scales = chk.number_array(name, "boundaries_and_scales (values)",
-                                  [s for _, s in items], low=0)
+        bounds = chk.integer_array(
+            name, "boundaries_and_scales (keys)", [b for b, _ in items], strict=True
+        )
+        scales = chk.number_array(
+            name, "boundaries_and_scales (values)", [s for _, s in items], low=0
+        )
         init = chk.number(name, "init_value", init_value)
         values = init * np.cumprod(np.concatenate([[1.0], scales]))
         return cls(bounds, values)

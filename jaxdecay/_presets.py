@@ -22,9 +22,11 @@ class warmup_cosine_decay(Schedule):
     ``decay_steps`` counts from step 0 and includes the warmup, as in optax: the
     cosine runs for ``decay_steps - warmup_steps`` steps.
 
-    .. math:: \\eta(t) = \\begin{cases} \\eta_i + (\\hat\\eta - \\eta_i)\\, t/W & t < W \\\\
+    .. math:: \\eta(t) = \\begin{cases}
+       \\eta_i + (\\hat\\eta - \\eta_i)\\, t/W & t < W \\\\
        \\eta_e + (\\hat\\eta - \\eta_e)\\big[\\tfrac12(1 + \\cos\\pi
-       \\tfrac{t - W}{D - W})\\big]^{k} & W \\le t < D \\\\ \\eta_e & t \\ge D \\end{cases}
+       \\tfrac{t - W}{D - W})\\big]^{k} & W \\le t < D \\\\
+       \\eta_e & t \\ge D \\end{cases}
 
     Args:
       peak_value: rate at the end of the warmup.
@@ -50,10 +52,16 @@ class warmup_cosine_decay(Schedule):
     def __post_init__(self):
         name = "warmup_cosine_decay"
         setfield(self, "peak_value", chk.number(name, "peak_value", self.peak_value))
-        setfield(self, "warmup_steps",
-                 chk.integer(name, "warmup_steps", self.warmup_steps, low=0))
-        setfield(self, "decay_steps",
-                 chk.integer(name, "decay_steps", self.decay_steps, low=1))
+        setfield(
+            self,
+            "warmup_steps",
+            chk.integer(name, "warmup_steps", self.warmup_steps, low=0),
+        )
+        setfield(
+            self,
+            "decay_steps",
+            chk.integer(name, "decay_steps", self.decay_steps, low=1),
+        )
         w, d = self.warmup_steps, self.decay_steps
         if chk.is_concrete([w, d]) and d <= w:
             raise ValueError(
@@ -63,15 +71,26 @@ class warmup_cosine_decay(Schedule):
             )
         setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
         setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
-        setfield(self, "exponent",
-                 chk.number(name, "exponent", self.exponent, low=0, low_open=True))
+        setfield(
+            self,
+            "exponent",
+            chk.number(name, "exponent", self.exponent, low=0, low_open=True),
+        )
 
     def _parts(self):
-        decay = build(cosine_decay, init_value=self.peak_value,
-                      decay_steps=self.decay_steps - self.warmup_steps,
-                      end_value=self.end_value, exponent=self.exponent)
-        return build(warmup, schedule=decay, warmup_steps=self.warmup_steps,
-                     init_value=self.init_value)
+        decay = build(
+            cosine_decay,
+            init_value=self.peak_value,
+            decay_steps=self.decay_steps - self.warmup_steps,
+            end_value=self.end_value,
+            exponent=self.exponent,
+        )
+        return build(
+            warmup,
+            schedule=decay,
+            warmup_steps=self.warmup_steps,
+            init_value=self.init_value,
+        )
 
     def _evaluate(self, n, f):
         return self._parts()._evaluate(n, f)
@@ -93,8 +112,9 @@ class _shaped_decay(Schedule):
 
     def _evaluate(self, n, f):
         done, remaining, length = clamped_done(n, f, self.decay_steps)
-        return num.anneal(self.init_value, self.end_value, done, remaining, length,
-                          self.shape)
+        return num.anneal(
+            self.init_value, self.end_value, done, remaining, length, self.shape
+        )
 
     def breakpoints(self):
         d = self.decay_steps
@@ -143,25 +163,43 @@ class warmup_stable_decay(Schedule):
     def __post_init__(self):
         name = "warmup_stable_decay"
         setfield(self, "peak_value", chk.number(name, "peak_value", self.peak_value))
-        setfield(self, "warmup_steps",
-                 chk.integer(name, "warmup_steps", self.warmup_steps, low=0))
-        setfield(self, "stable_steps",
-                 chk.integer(name, "stable_steps", self.stable_steps, low=0))
-        setfield(self, "decay_steps",
-                 chk.integer(name, "decay_steps", self.decay_steps, low=1))
+        setfield(
+            self,
+            "warmup_steps",
+            chk.integer(name, "warmup_steps", self.warmup_steps, low=0),
+        )
+        setfield(
+            self,
+            "stable_steps",
+            chk.integer(name, "stable_steps", self.stable_steps, low=0),
+        )
+        setfield(
+            self,
+            "decay_steps",
+            chk.integer(name, "decay_steps", self.decay_steps, low=1),
+        )
         setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
         setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
         chk.choice(name, "decay_shape", self.decay_shape, num.SHAPES)
 
     def _parts(self):
         plateau = build(constant, value=self.peak_value)
-        decay = build(_shaped_decay, init_value=self.peak_value,
-                      end_value=self.end_value, decay_steps=self.decay_steps,
-                      shape=self.decay_shape)
-        stable = build(join, schedules=(plateau, decay),
-                       boundaries=_one(self.stable_steps))
-        return build(warmup, schedule=stable, warmup_steps=self.warmup_steps,
-                     init_value=self.init_value)
+        decay = build(
+            _shaped_decay,
+            init_value=self.peak_value,
+            end_value=self.end_value,
+            decay_steps=self.decay_steps,
+            shape=self.decay_shape,
+        )
+        stable = build(
+            join, schedules=(plateau, decay), boundaries=_one(self.stable_steps)
+        )
+        return build(
+            warmup,
+            schedule=stable,
+            warmup_steps=self.warmup_steps,
+            init_value=self.init_value,
+        )
 
     def _evaluate(self, n, f):
         return self._parts()._evaluate(n, f)

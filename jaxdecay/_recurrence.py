@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
@@ -69,12 +70,21 @@ class recurrence(Schedule):
         setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
         if not callable(self.factor):
             chk.fail(name, "factor", self.factor, "a callable of the step", TypeError)
-        setfield(self, "horizon", chk.integer(
-            name, "horizon", self.horizon, low=1,
-            allowed=f"an integer in [1, {_MAX_HORIZON:_}]"))
+        setfield(
+            self,
+            "horizon",
+            chk.integer(
+                name,
+                "horizon",
+                self.horizon,
+                low=1,
+                allowed=f"an integer in [1, {_MAX_HORIZON:_}]",
+            ),
+        )
         if self.horizon > _MAX_HORIZON:
-            chk.fail(name, "horizon", self.horizon,
-                     f"an integer in [1, {_MAX_HORIZON:_}]")
+            chk.fail(
+                name, "horizon", self.horizon, f"an integer in [1, {_MAX_HORIZON:_}]"
+            )
         try:
             factors = _factors(self.factor, self.horizon)
         except Exception as err:
@@ -85,8 +95,8 @@ class recurrence(Schedule):
         if bad.any():
             t = int(np.argmax(bad)) + 1
             raise ValueError(
-                f"{name}: `factor(t)` must be finite and >= 0 for t = 1..{self.horizon}; "
-                f"got factor({t})={factors[t - 1]!r}."
+                f"{name}: `factor(t)` must be finite and >= 0 for "
+                f"t = 1..{self.horizon}; got factor({t})={factors[t - 1]!r}."
             )
         table = np.cumprod(np.concatenate([[1.0], factors]))
         setfield(self, "_table", table)
@@ -94,16 +104,22 @@ class recurrence(Schedule):
     def __eq__(self, other):
         if type(other) is not recurrence:
             return NotImplemented
-        return (self.factor is other.factor and self.horizon == other.horizon
-                and bool(np.all(np.asarray(self.init_value)
-                                == np.asarray(other.init_value))))
+        return (
+            self.factor is other.factor
+            and self.horizon == other.horizon
+            and bool(
+                np.all(np.asarray(self.init_value) == np.asarray(other.init_value))
+            )
+        )
 
     def __hash__(self):
         return hash(("recurrence", id(self.factor), self.horizon))
 
     def _evaluate(self, n, f):
         index = jnp.minimum(n, self.horizon)
-        return num.as_float(self.init_value) * jnp.take(num.as_float(self._table), index)
+        return num.as_float(self.init_value) * jnp.take(
+            num.as_float(self._table), index
+        )
 
     def breakpoints(self):
         return (self.horizon,)
