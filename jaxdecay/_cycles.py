@@ -327,6 +327,12 @@ class cosine_restarts(Schedule):
                 starts[-1] + self.first_period * self.period_mult ** (len(starts) - 1),
             )
             k = num.count_at_most(num.as_int(np.ceil(starts[1:])), n)
+            if f is not None:
+                # A fraction can carry a step past the next (non-integer) start.
+                e_whole = jnp.take(num.as_int(np.minimum(np.floor(ends), top)), k)
+                e_frac = jnp.take(num.as_float(ends - np.floor(ends)), k)
+                k = k + ((n == e_whole) & (e_frac > 0) & (f >= e_frac)).astype(k.dtype)
+                k = jnp.minimum(k, len(starts) - 1)
             s_whole = jnp.take(num.as_int(np.floor(starts)), k)
             s_frac = jnp.take(num.as_float(starts - np.floor(starts)), k)
             e_whole = jnp.take(num.as_int(np.minimum(np.floor(ends), top)), k)

@@ -226,35 +226,40 @@ def anneal(start, end, done, remaining, length, shape="linear", exponent=None):
     """Moves from ``start`` to ``end`` as ``done`` goes from 0 to ``length``.
 
     ``done`` and ``remaining = length - done`` are floats each formed from exact
-    integers, so values near either end keep their relative accuracy (no
-    ``1 - x`` cancellation, no rounding of large step counts before subtraction).
+    integers.  The result is the convex combination ``start * F + end * (1 - F)``
+    with both weights computed directly (never as ``1 - something``), so values
+    near either end keep their relative accuracy.
 
-    Shapes, with ``x = done / length`` and ``r = remaining / length``:
-      linear: r;  cosine: (1 + cos(pi x)) / 2 = sin(pi r / 2)**2;
-      1-sqrt: 1 - sqrt(x) = r / (1 + sqrt(x));  1-square: 1 - x**2 = r (1 + x).
-    ``exponent`` raises the factor to a power (optax's cosine ``exponent``).
+    Weights ``F`` (and ``1 - F``), with ``x = done / length``, ``r = 1 - x``:
+      linear: r (x);  cosine: (1 + cos(pi x)) / 2 = sin(pi r / 2)**2
+      (sin(pi x / 2)**2);  1-sqrt: r / (1 + sqrt(x)) (sqrt(x));
+      1-square: r (1 + x) (x**2).
+    ``exponent`` k raises F to a power (optax's cosine ``exponent``): both
+    weights then come from ``k log F``, taken from whichever of F and 1 - F is
+    accurate.
     """
     r = remaining / length
     x = done / length
     if shape == "linear":
-        factor = r
+        keep, move = r, x
     elif shape == "cosine":
-        factor = jnp.square(jnp.sin((math.pi / 2) * r))
+        keep = jnp.square(jnp.sin((math.pi / 2) * r))
+        move = jnp.square(jnp.sin((math.pi / 2) * x))
     elif shape == "1-sqrt":
-        factor = r / (1 + jnp.sqrt(x))
+        root = jnp.sqrt(x)
+        keep, move = r / (1 + root), root
     elif shape == "1-square":
-        factor = r * (1 + x)
+        keep, move = r * (1 + x), jnp.square(x)
     else:  # pragma: no cover - constructors check the shape
         raise ValueError(shape)
-    start = as_float(start)
-    end = as_float(end)
-    if exponent is None or (isinstance(exponent, (int, float)) and exponent == 1):
-        if shape == "linear":
-            # A convex combination: neither end loses accuracy.
-            return start * r + end * x
-    else:
-        factor = jnp.power(factor, as_float(exponent))
-    return end + (start - end) * factor
+    if exponent is not None and not (
+        isinstance(exponent, (int, float)) and exponent == 1
+    ):
+        # log F from whichever of F, 1 - F is accurate.
+        log_keep = jnp.where(keep > 0.5, jnp.log1p(-move), jnp.log(keep))
+        log_keep = as_float(exponent) * log_keep
+        keep, move = jnp.exp(log_keep), -jnp.expm1(log_keep)
+    return as_float(start) * keep + as_float(end) * move
 
 
 def count_at_most(boundaries, n):
