@@ -88,6 +88,16 @@ def cases(quick: bool):
         rate ** (steps // 1000).astype(np.float64),
         steps // 1000,
     )
+    spread = 1000 * np.linspace(1, (2**31 - 1) // 1000, 3000).astype(np.int64)
+    steps = spread - 1
+    yield (
+        "same, step just before boundaries spread over the int32 range",
+        optax.exponential_decay(1.0, 1000, rate, staircase=True),
+        jd.exponential_decay(1.0, rate, 1000, staircase=True),
+        steps,
+        rate ** (steps // 1000).astype(np.float64),
+        steps // 1000,
+    )
     steps = near(bounds, 2)
     yield (
         "staircase exponential, rate 1-2**-16, 1000-step stairs",
