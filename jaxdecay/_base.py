@@ -29,6 +29,13 @@ class Schedule:
     Schedules combine with ``+ - * /`` (with numbers or other schedules) and with
     :func:`join`, :func:`warmup`, :func:`clip`, :func:`shift`, :func:`repeat` and
     :func:`staircase`.
+
+    Examples:
+      >>> lr = 0.5 * warmup_cosine_decay(1e-3, warmup_steps=10, decay_steps=100)
+      >>> print(f"{lr(10):.1e}")
+      5.0e-04
+      >>> isinstance(lr, Schedule)
+      True
     """
 
     _static: ClassVar[tuple[str, ...]] = ()

@@ -1,0 +1,84 @@
+"""The public surface: names, signatures from the issue, docstrings with examples."""
+
+import inspect
+
+import pytest
+
+import jaxdecay as jd
+
+# The catalog's public signatures, as the design issue fixes them.
+SIGNATURES = {
+    "constant": "(value)",
+    "linear_decay": "(init_value, decay_rate, transition_steps=1, staircase=False, "
+    "end_value=0.0)",
+    "exponential_decay": "(init_value, decay_rate, transition_steps=1, "
+    "staircase=False, transition_begin=0, end_value=None)",
+    "natural_exp_decay": "(init_value, decay_rate, transition_steps=1, "
+    "staircase=False)",
+    "inverse_time_decay": "(init_value, decay_rate, transition_steps=1, "
+    "staircase=False)",
+    "inverse_sqrt_decay": "(init_value, transition_steps=1)",
+    "step_decay": "(init_value, step_size, gamma)",
+    "multistep_decay": "(init_value, milestones, gamma)",
+    "piecewise_constant": "(boundaries, values)",
+    "piecewise_linear": "(boundaries, values)",
+    "polynomial_decay": "(init_value, end_value, transition_steps, power=1.0, "
+    "transition_begin=0, cycle=False)",
+    "cosine_decay": "(init_value, decay_steps, end_value=0.0, exponent=1.0)",
+    "linear": "(init_value, end_value, transition_steps, transition_begin=0)",
+    "warmup_cosine_decay": "(peak_value, warmup_steps, decay_steps, init_value=0.0, "
+    "end_value=0.0, exponent=1.0)",
+    "warmup_stable_decay": "(peak_value, warmup_steps, stable_steps, decay_steps, "
+    "init_value=0.0, end_value=0.0, decay_shape='linear')",
+    "one_cycle": "(peak_value, total_steps, pct_start=0.3, div_factor=25.0, "
+    "final_div_factor=10000.0, anneal='cos', three_phase=False)",
+    "cyclic": "(base_value, max_value, step_size_up, step_size_down=None, "
+    "mode='triangular', gamma=1.0)",
+    "cosine_restarts": "(init_value, first_period, period_mult=1.0, value_mult=1.0, "
+    "end_value=0.0)",
+    "recurrence": "(init_value, factor, horizon)",
+    "join": "(schedules, boundaries)",
+    "clip": "(schedule, min_value=None, max_value=None)",
+    "shift": "(schedule, steps)",
+    "repeat": "(schedule, period)",
+    "staircase": "(schedule, every)",
+    "warmup": "(schedule, warmup_steps, init_value=0.0)",
+    "from_fn": "(fn)",
+}
+
+
+def _plain_signature(obj) -> str:
+    sig = inspect.signature(obj)
+    params = [p.replace(annotation=inspect.Parameter.empty) for p in sig.parameters.values()]
+    return str(sig.replace(parameters=params, return_annotation=inspect.Signature.empty))
+
+
+@pytest.mark.parametrize("name", sorted(SIGNATURES))
+def test_signature_matches_the_issue(name):
+    assert _plain_signature(getattr(jd, name)) == SIGNATURES[name]
+
+
+def test_all_lists_exactly_the_public_names():
+    public = {n for n in dir(jd) if not n.startswith("_")}
+    modules = {"annotations"} | {n for n in public if inspect.ismodule(getattr(jd, n))}
+    assert sorted(jd.__all__) == sorted(public - modules)
+    assert len(set(jd.__all__)) == len(jd.__all__)
+
+
+@pytest.mark.parametrize("name", sorted(jd.__all__))
+def test_public_object_has_a_docstring_with_an_example(name):
+    obj = getattr(jd, name)
+    doc = inspect.getdoc(obj) or ""
+    assert ">>>" in doc, f"{name} has no example in its docstring"
+    if name in SIGNATURES:
+        assert "Args:" in doc, f"{name} does not document its arguments"
+
+
+@pytest.mark.parametrize("name", sorted(SIGNATURES))
+def test_every_catalog_entry_is_a_schedule_type(name):
+    assert issubclass(getattr(jd, name), jd.Schedule)
+
+
+def test_aliases():
+    assert jd.sgdr is jd.cosine_restarts
+    assert jd.wsd is jd.warmup_stable_decay
