@@ -137,6 +137,15 @@ class Schedule:
             if not (isinstance(other, (jax.Array, np.ndarray)) and np.ndim(other) == 0):
                 return NotImplemented
         lhs, rhs = (other, self) if reflected else (self, other)
+        if (
+            op == "/"
+            and not isinstance(rhs, Schedule)
+            and is_concrete(rhs)
+            and np.all(np.asarray(rhs) == 0)
+        ):
+            raise ZeroDivisionError(
+                f"{lhs!r} / 0: a schedule cannot be divided by zero."
+            )
         return arithmetic(op, lhs, rhs)
 
     def __add__(self, other):

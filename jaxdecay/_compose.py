@@ -54,8 +54,11 @@ class arithmetic(Schedule):
                 setfield(self, side, chk.number(name, side, value))
         if self.op == "/" and not isinstance(self.rhs, Schedule):
             if chk.is_concrete(self.rhs) and self.rhs == 0:
-                raise ZeroDivisionError(
-                    f"{self.lhs!r} / 0: a schedule cannot be divided by zero."
+                chk.fail(
+                    name,
+                    "rhs",
+                    self.rhs,
+                    "non-zero: a schedule cannot be divided by zero",
                 )
 
     def _evaluate(self, n, f):

@@ -42,7 +42,9 @@ def _phase_position(n, f, ends):
     def table(values, as_type):
         return jnp.take(as_type(values), i)
 
-    done = num.real(n - table(s_whole, num.as_int), f) - table(s_frac, num.as_float)
+    done = num.real(num.sub_steps(n, table(s_whole, num.as_int)), f) - table(
+        s_frac, num.as_float
+    )
     remaining = num.real(table(whole, num.as_int) - n, None) + table(frac, num.as_float)
     if f is not None:
         remaining = remaining - f
@@ -119,6 +121,14 @@ class one_cycle(Schedule):
         )
         chk.choice(name, "anneal", self.anneal, ("cos", "linear"))
         setfield(self, "three_phase", chk.flag(name, "three_phase", self.three_phase))
+        if self.three_phase and self.pct_start > 0.5:
+            chk.fail(
+                name,
+                "pct_start",
+                self.pct_start,
+                "at most 0.5 with `three_phase=True` (the rise and the fall back "
+                "each take pct_start of the cycle)",
+            )
 
     def _ends(self):
         up = float(self.pct_start) * self.total_steps - 1
@@ -230,7 +240,9 @@ class cyclic(Schedule):
         if self.mode == "triangular2":
             height = jnp.ldexp(height, -jnp.minimum(cycle, 1000).astype(jnp.int32))
         elif self.mode == "exp_range":
-            height = height * num.pow_steps(n, f, self._c("log_gamma"))
+            scale = num.pow_steps(n, f, self._c("log_gamma"))
+            # 0 * inf (a cycle start, far out with gamma > 1) is 0, not nan.
+            height = jnp.where(height == 0, 0.0, height * scale)
         base = num.as_float(self.base_value)
         return base + (num.as_float(self.max_value) - base) * height
 
@@ -327,18 +339,23 @@ class cosine_restarts(Schedule):
                 starts[-1] + self.first_period * self.period_mult ** (len(starts) - 1),
             )
             k = num.count_at_most(num.as_int(np.ceil(starts[1:])), n)
+            # Each cycle end as an integer part that fits the step dtype plus a
+            # float rest (the fraction, or the overhang past the largest step).
+            e_int = np.minimum(np.floor(ends), top)
+            e_whole = num.as_int(e_int)
+            e_rest = num.as_float(ends - e_int)
             if f is not None:
                 # A fraction can carry a step past the next (non-integer) start.
-                e_whole = jnp.take(num.as_int(np.minimum(np.floor(ends), top)), k)
-                e_frac = jnp.take(num.as_float(ends - np.floor(ends)), k)
-                k = k + ((n == e_whole) & (e_frac > 0) & (f >= e_frac)).astype(k.dtype)
+                nxt_whole = jnp.take(e_whole, k)
+                nxt_rest = jnp.take(e_rest, k)
+                k = k + ((n == nxt_whole) & (nxt_rest > 0) & (f >= nxt_rest)).astype(
+                    k.dtype
+                )
                 k = jnp.minimum(k, len(starts) - 1)
             s_whole = jnp.take(num.as_int(np.floor(starts)), k)
             s_frac = jnp.take(num.as_float(starts - np.floor(starts)), k)
-            e_whole = jnp.take(num.as_int(np.minimum(np.floor(ends), top)), k)
-            e_frac = jnp.take(num.as_float(ends - np.floor(ends)), k)
             done = num.real(n - s_whole, f) - s_frac
-            remaining = num.real(e_whole - n, None) + e_frac
+            remaining = num.real(jnp.take(e_whole, k) - n, None) + jnp.take(e_rest, k)
             if f is not None:
                 remaining = remaining - f
             length = jnp.take(num.as_float(ends - starts), k)

@@ -68,7 +68,7 @@ def split_step(step):
             f"them); got a value of dtype {step.dtype}."
         )
     fdtype = float_dtype()
-    step = step.astype(jnp.promote_types(step.dtype, fdtype))
+    step = step.astype(fdtype)
     top = _largest_float_below_int_max(step.dtype, idtype)
     step = jnp.clip(step, 0, top)
     whole = jnp.floor(step)
@@ -202,7 +202,9 @@ def _normalize(hi, lo):
 def exp_df(x):
     """``exp(hi + lo)`` for a double-float exponent."""
     hi, lo = x
-    return jnp.exp(hi) * (1 + lo)
+    # |lo| is below an ulp of hi; where exp(hi) is 0 or inf anyway, lo may be
+    # large in absolute terms and must not flip the sign.
+    return jnp.exp(hi) * (1 + jnp.clip(lo, -1e-3, 1e-3))
 
 
 def one_minus_df(x):
@@ -255,10 +257,17 @@ def anneal(start, end, done, remaining, length, shape="linear", exponent=None):
     if exponent is not None and not (
         isinstance(exponent, (int, float)) and exponent == 1
     ):
-        # log F from whichever of F, 1 - F is accurate.
-        log_keep = jnp.where(keep > 0.5, jnp.log1p(-move), jnp.log(keep))
+        # log F from whichever of F, 1 - F is accurate; F = 0 handled apart so
+        # that no branch, even unselected, feeds an infinity to a gradient.
+        big, positive = keep > 0.5, keep > 0
+        log_keep = jnp.where(
+            big,
+            jnp.log1p(-jnp.where(big, move, 0.0)),
+            jnp.log(jnp.where(big | ~positive, 1.0, keep)),
+        )
         log_keep = as_float(exponent) * log_keep
-        keep, move = jnp.exp(log_keep), -jnp.expm1(log_keep)
+        keep = jnp.where(positive, jnp.exp(log_keep), 0.0)
+        move = jnp.where(positive, -jnp.expm1(log_keep), 1.0)
     return as_float(start) * keep + as_float(end) * move
 
 
