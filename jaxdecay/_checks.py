@@ -130,17 +130,23 @@ def integer(func: str, name: str, value: Any, *, low: int = 0, allowed=None):
     return out
 
 
+def _sequence(func: str, name: str, value: Any, what: str) -> np.ndarray:
+    """A concrete 1-D sequence of real numbers as a NumPy array (TypeError if not)."""
+    if isinstance(value, (str, bytes, dict)) or np.ndim(value) != 1:
+        fail(func, name, value, what, TypeError)
+    arr = np.asarray(value)
+    if arr.size and (arr.dtype == object or not _is_number(arr)):
+        fail(func, name, value, what, TypeError)
+    return arr
+
+
 def integer_array(func: str, name: str, value: Any, *, low: int = 0, strict=False):
     """Checks a sorted 1-D sequence of step numbers; returns an int64 array."""
     order = "strictly increasing" if strict else "sorted (non-decreasing)"
     what = f"a {order} sequence of integers >= {low}"
     if not is_concrete(value):
         return value
-    if isinstance(value, (str, bytes, dict)) or np.ndim(value) != 1:
-        fail(func, name, value, what, TypeError)
-    arr = np.asarray(value)
-    if arr.size and (arr.dtype == object or not _is_number(arr)):
-        fail(func, name, value, what, TypeError)
+    arr = _sequence(func, name, value, what)
     if arr.size == 0:
         return np.zeros((0,), np.int64)
     if np.issubdtype(arr.dtype, np.floating):
@@ -164,12 +170,7 @@ def number_array(func: str, name: str, value: Any, *, low=None, allowed=None):
     )
     if not is_concrete(value):
         return value
-    if isinstance(value, (str, bytes, dict)) or np.ndim(value) != 1:
-        fail(func, name, value, what, TypeError)
-    arr = np.asarray(value)
-    if arr.size and (arr.dtype == object or not _is_number(arr)):
-        fail(func, name, value, what, TypeError)
-    arr = arr.astype(np.float64)
+    arr = _sequence(func, name, value, what).astype(np.float64)
     if not np.all(np.isfinite(arr)) or (low is not None and np.any(arr < low)):
         fail(func, name, value, what)
     return arr

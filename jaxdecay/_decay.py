@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import jax.numpy as jnp
 
@@ -112,7 +112,43 @@ class constant(Schedule):
 
 
 @schedule_class
-class linear_decay(Schedule):
+class _RateDecay(Schedule):
+    """The decays driven by ``decay_rate * p``, ``p = step / transition_steps``
+    (floored when ``staircase``): shared fields and checks."""
+
+    init_value: Any
+    decay_rate: Any
+    transition_steps: Any = 1
+    staircase: bool = False
+    _static = ("staircase",)
+    # Whether decay_rate must be > 0 (else >= 0), and the constant c(decay_rate)
+    # whose product with p the rule needs.
+    _positive_rate: ClassVar[bool] = False
+
+    @staticmethod
+    def _rate(xp, r):
+        return r
+
+    def __post_init__(self):
+        name = type(self).__name__
+        setfield(self, "staircase", chk.flag(name, "staircase", self.staircase))
+        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
+        rate = chk.number(
+            name, "decay_rate", self.decay_rate, low=0, low_open=self._positive_rate
+        )
+        setfield(self, "decay_rate", rate)
+        setfield(
+            self,
+            "transition_steps",
+            transition_length(name, self.transition_steps, self.staircase),
+        )
+
+    def _constants(self):
+        return {"rate": per_transition(self._rate)(self, self.decay_rate)}
+
+
+@schedule_class
+class linear_decay(_RateDecay):
     """Linear decay: the rate falls by a fixed fraction of its initial value per
     unit of ``p``, never below ``end_value``.
 
@@ -132,29 +168,15 @@ class linear_decay(Schedule):
       0.09 0.08 0.07
     """
 
-    init_value: Any
-    decay_rate: Any
-    transition_steps: Any = 1
-    staircase: bool = False
     end_value: Any = 0.0
-    _static = ("staircase",)
 
     def __post_init__(self):
-        name = "linear_decay"
-        setfield(self, "staircase", chk.flag(name, "staircase", self.staircase))
-        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(
-            self, "decay_rate", chk.number(name, "decay_rate", self.decay_rate, low=0)
-        )
+        super().__post_init__()
         setfield(
             self,
-            "transition_steps",
-            transition_length(name, self.transition_steps, self.staircase),
+            "end_value",
+            chk.number(type(self).__name__, "end_value", self.end_value),
         )
-        setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
-
-    def _constants(self):
-        return {"rate": per_transition(lambda xp, r: r)(self, self.decay_rate)}
 
     def _evaluate(self, n, f):
         factor = num.one_minus_df(progress_times(self, n, f, "rate"))
@@ -174,7 +196,7 @@ def _zero_crossing(s):
 
 
 @schedule_class
-class exponential_decay(Schedule):
+class exponential_decay(_RateDecay):
     """Exponential decay: the rate is multiplied by ``decay_rate`` per unit of ``p``.
 
     .. math:: \\eta(t) = \\eta_0\\, r^{p}, \\quad p = \\max(t - B, 0) / T
@@ -198,28 +220,17 @@ class exponential_decay(Schedule):
       0.0900 0.0810 0.0729
     """
 
-    init_value: Any
-    decay_rate: Any
-    transition_steps: Any = 1
-    staircase: bool = False
     transition_begin: Any = 0
     end_value: Any = None
-    _static = ("staircase",)
+    _positive_rate = True
+
+    @staticmethod
+    def _rate(xp, r):
+        return xp.log(r)
 
     def __post_init__(self):
+        super().__post_init__()
         name = "exponential_decay"
-        setfield(self, "staircase", chk.flag(name, "staircase", self.staircase))
-        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(
-            self,
-            "decay_rate",
-            chk.number(name, "decay_rate", self.decay_rate, low=0, low_open=True),
-        )
-        setfield(
-            self,
-            "transition_steps",
-            transition_length(name, self.transition_steps, self.staircase),
-        )
         setfield(
             self,
             "transition_begin",
@@ -228,15 +239,10 @@ class exponential_decay(Schedule):
         if self.end_value is not None:
             setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
 
-    def _constants(self):
-        return {
-            "log_rate": per_transition(lambda xp, r: xp.log(r))(self, self.decay_rate)
-        }
-
     def _evaluate(self, n, f):
         n, f = delayed(n, f, self.transition_begin)
         value = num.as_float(self.init_value) * num.exp_df(
-            progress_times(self, n, f, "log_rate")
+            progress_times(self, n, f, "rate")
         )
         if self.end_value is not None:
             end = num.as_float(self.end_value)
@@ -252,7 +258,7 @@ class exponential_decay(Schedule):
 
 
 @schedule_class
-class natural_exp_decay(Schedule):
+class natural_exp_decay(_RateDecay):
     """Natural exponential decay: the rate falls as ``exp(-decay_rate * p)``.
 
     .. math:: \\eta(t) = \\eta_0\\, e^{-r p}, \\quad p = t / T
@@ -270,27 +276,9 @@ class natural_exp_decay(Schedule):
       0.090484 0.036788
     """
 
-    init_value: Any
-    decay_rate: Any
-    transition_steps: Any = 1
-    staircase: bool = False
-    _static = ("staircase",)
-
-    def __post_init__(self):
-        name = "natural_exp_decay"
-        setfield(self, "staircase", chk.flag(name, "staircase", self.staircase))
-        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(
-            self, "decay_rate", chk.number(name, "decay_rate", self.decay_rate, low=0)
-        )
-        setfield(
-            self,
-            "transition_steps",
-            transition_length(name, self.transition_steps, self.staircase),
-        )
-
-    def _constants(self):
-        return {"rate": per_transition(lambda xp, r: -r)(self, self.decay_rate)}
+    @staticmethod
+    def _rate(xp, r):
+        return -r
 
     def _evaluate(self, n, f):
         return num.as_float(self.init_value) * num.exp_df(
@@ -299,7 +287,7 @@ class natural_exp_decay(Schedule):
 
 
 @schedule_class
-class inverse_time_decay(Schedule):
+class inverse_time_decay(_RateDecay):
     """Inverse-time decay: the rate falls as one over a linear function of the step.
 
     .. math:: \\eta(t) = \\frac{\\eta_0}{1 + r\\,p}, \\quad p = t / T
@@ -316,28 +304,6 @@ class inverse_time_decay(Schedule):
       >>> print(f"{lr(1):.6f} {lr(10):.6f}")
       0.090909 0.050000
     """
-
-    init_value: Any
-    decay_rate: Any
-    transition_steps: Any = 1
-    staircase: bool = False
-    _static = ("staircase",)
-
-    def __post_init__(self):
-        name = "inverse_time_decay"
-        setfield(self, "staircase", chk.flag(name, "staircase", self.staircase))
-        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(
-            self, "decay_rate", chk.number(name, "decay_rate", self.decay_rate, low=0)
-        )
-        setfield(
-            self,
-            "transition_steps",
-            transition_length(name, self.transition_steps, self.staircase),
-        )
-
-    def _constants(self):
-        return {"rate": per_transition(lambda xp, r: r)(self, self.decay_rate)}
 
     def _evaluate(self, n, f):
         hi, lo = progress_times(self, n, f, "rate")
