@@ -338,7 +338,7 @@ class cosine_restarts(Schedule):
                 starts[1:],
                 starts[-1] + self.first_period * self.period_mult ** (len(starts) - 1),
             )
-            k = num.count_at_most(num.as_int(np.ceil(starts[1:])), n)
+            k = num.count_at_most(np.ceil(starts[1:]).astype(np.int64), n)
             # Each cycle end as an integer part that fits the step dtype plus a
             # float rest (the fraction, or the overhang past the largest step).
             e_int = np.minimum(np.floor(ends), top)

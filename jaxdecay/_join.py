@@ -75,32 +75,41 @@ class join(Schedule):
             )
         setfield(self, "schedules", pieces)
         setfield(self, "boundaries", b)
+        if len(pieces) > 1 and chk.is_concrete(b):
+            self._groups()  # once, here: tracing then costs O(kinds)
 
     def _groups(self):
-        """Pieces grouped by kind: same class, static settings and leaf shapes."""
+        """Pieces grouped by kind: same class, static settings and leaf shapes.
+
+        Computed once (in ``__post_init__`` when the pieces are concrete), so
+        tracing a join costs O(kinds), not O(pieces)."""
         cached = self.__dict__.get("_group_cache")
         if cached is not None:
             return cached
         groups: dict = {}
+        concrete = True
         for i, piece in enumerate(self.schedules):
             leaves, treedef = jax.tree_util.tree_flatten(piece)
-            key = (treedef, tuple(np.shape(x) for x in leaves))
+            if concrete and not chk.is_concrete(leaves):
+                concrete = False
+            key = (treedef, tuple(getattr(x, "shape", ()) for x in leaves))
             groups.setdefault(key, []).append((i, leaves))
         out = []
-        for (treedef, _shapes), members in groups.items():
+        for (treedef, shapes), members in groups.items():
             index = np.array([i for i, _ in members])
             if len(members) == 1:
                 out.append((index, treedef, None))
                 continue
-            columns = list(zip(*[leaves for _, leaves in members], strict=False))
-            stacked = [
-                np.stack([np.asarray(x) for x in col])
-                if chk.is_concrete(list(col))
-                else jnp.stack(col)
-                for col in columns
-            ]
+            columns = list(zip(*[leaves for _, leaves in members], strict=True))
+            if concrete:
+                stacked = [
+                    _stack_column(col, shape)
+                    for col, shape in zip(columns, shapes, strict=True)
+                ]
+            else:
+                stacked = [jnp.stack(col) for col in columns]
             out.append((index, treedef, stacked))
-        if chk.is_concrete(jax.tree_util.tree_leaves(self.schedules)):
+        if concrete:
             object.__setattr__(self, "_group_cache", out)
         return out
 
@@ -109,7 +118,7 @@ class join(Schedule):
         if len(pieces) == 1:
             return pieces[0]._evaluate(n, f)
         b = num.as_int(self.boundaries)
-        i = num.count_at_most(b, n)
+        i = num.count_at_most(self.boundaries, n)
         start = jnp.where(i > 0, jnp.take(b, jnp.maximum(i - 1, 0), axis=-1), 0)
         local = n - start
         groups = self._groups()
@@ -151,7 +160,9 @@ def _evaluate_stacked(treedef, stacked, pos, n, f):
     """Evaluates the piece at ``pos`` of a stacked group, for every step."""
 
     def piece_at(p):
-        leaves = [jnp.take(s, p, axis=0) for s in stacked]
+        leaves = [
+            s.value if isinstance(s, _Same) else jnp.take(s, p, axis=0) for s in stacked
+        ]
         return jax.tree_util.tree_unflatten(treedef, leaves)
 
     if n.ndim == 0:
@@ -166,3 +177,30 @@ def _evaluate_stacked(treedef, stacked, pos, n, f):
             flat_pos, flat_n, f.reshape(-1)
         )
     return values.reshape(n.shape)
+
+
+class _Same:
+    """A parameter with one value in every piece of a group: kept as it is."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _stack_column(col, shape):
+    """One parameter of a group's pieces: a stacked table, or ``_Same`` when all
+    the pieces agree (so it stays a concrete constant and the piece keeps its
+    special cases, e.g. ``exponent == 1``)."""
+    first = col[0]
+    if all(_identical(x, first) for x in col[1:]):
+        return _Same(first)
+    return np.stack([np.asarray(x) for x in col]) if shape else np.asarray(col)
+
+
+def _identical(a, b):
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.shape == b.shape and a.dtype == b.dtype and bool(np.all(a == b))
+    return a == b

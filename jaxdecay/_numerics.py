@@ -271,16 +271,68 @@ def anneal(start, end, done, remaining, length, shape="linear", exponent=None):
     return as_float(start) * keep + as_float(end) * move
 
 
+# The lookup table of ``count_at_most``: buckets of the step range per
+# boundary, and the most boundaries one bucket may hold for the table to be used.
+_TABLE_SPAN = 4
+_TABLE_MAX_BUCKET = 16
+
+
+def bucket_table(boundaries):
+    """Host lookup table for sorted, concrete integer ``boundaries`` (len >= 1).
+
+    The steps ``[0, K << shift)``, with ``K << shift > boundaries[-1]`` and
+    ``K <= 4 len(boundaries) + 16``, are cut into ``K`` buckets of
+    ``2**shift`` steps.  ``start[k]`` counts the boundaries below bucket ``k``
+    (``start[K] = len(boundaries)``), and no bucket holds more than ``width``
+    boundaries.  Returns ``(shift, start, width)``.
+    """
+    b = np.asarray(boundaries, np.int64)
+    top = int(b[-1])
+    limit = _TABLE_SPAN * len(b) + 16
+    shift = 0
+    while (top >> shift) + 1 > limit:
+        shift += 1
+    buckets = (top >> shift) + 1
+    edges = np.arange(buckets + 1, dtype=np.int64) << shift
+    start = np.searchsorted(b, edges, side="left")
+    return shift, start, int(np.max(np.diff(start)))
+
+
 def count_at_most(boundaries, n):
     """How many of the sorted integer ``boundaries`` are ``<= n`` (elementwise).
 
-    Cost does not depend on the number of boundaries at trace time: a single
-    vectorized comparison for scalar steps, a binary search for arrays.
+    The cost does not depend on the number of boundaries, at trace time or (for
+    concrete boundaries) at run time: a table built on the host maps the step's
+    bucket ``n >> shift`` to the number of boundaries below it, and the few
+    boundaries inside the bucket (at most ``_TABLE_MAX_BUCKET``) are compared
+    at once: two small gathers and one short comparison per step.  Traced
+    boundaries, and boundaries too clustered for the table, use a comparison
+    against the whole table (up to 64 boundaries) or a binary search.
+
+    Pass the boundaries as given (a NumPy array or list), not through
+    ``as_int``: inside ``jit``, ``jnp.asarray`` turns even a constant into a
+    tracer, and the table needs the values on the host.
     """
+    if is_concrete(boundaries):
+        top = np.iinfo(n.dtype).max
+        host = np.minimum(np.asarray(boundaries, np.int64), top)
+        size = host.shape[-1]
+        if size == 0:
+            return jnp.zeros(n.shape, n.dtype)
+        if host.ndim == 1:
+            shift, start, width = bucket_table(host)
+            if width <= _TABLE_MAX_BUCKET:
+                bucket = jnp.minimum(n >> shift, len(start) - 1)
+                base = jnp.take(start.astype(n.dtype), bucket, mode="clip")
+                index = base[..., None] + jnp.arange(width, dtype=n.dtype)
+                inside = index < size
+                near = jnp.take(host.astype(n.dtype), index, mode="clip")
+                hits = inside & (near <= n[..., None])
+                return base + jnp.sum(hits, axis=-1, dtype=n.dtype)
     boundaries = as_int(boundaries)
     size = boundaries.shape[-1]
     if size == 0:
         return jnp.zeros(n.shape, n.dtype)
-    if boundaries.ndim > 1 or n.size * size <= (1 << 16):
+    if boundaries.ndim > 1 or size <= 64:
         return jnp.sum(boundaries <= n[..., None], axis=-1, dtype=n.dtype)
     return jnp.searchsorted(boundaries, n, side="right", method="scan").astype(n.dtype)

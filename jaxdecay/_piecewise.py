@@ -139,7 +139,7 @@ class piecewise_linear(Schedule):
         b = num.as_int(self.boundaries)
         v = num.as_float(self.values)
         last = b.shape[-1] - 1
-        i = num.count_at_most(b, n)
+        i = num.count_at_most(self.boundaries, n)
         lo = jnp.clip(i - 1, 0, last)
         hi = jnp.clip(i, 0, last)
         b_lo, b_hi = jnp.take(b, lo, axis=-1), jnp.take(b, hi, axis=-1)

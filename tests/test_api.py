@@ -49,8 +49,12 @@ SIGNATURES = {
 
 def _plain_signature(obj) -> str:
     sig = inspect.signature(obj)
-    params = [p.replace(annotation=inspect.Parameter.empty) for p in sig.parameters.values()]
-    return str(sig.replace(parameters=params, return_annotation=inspect.Signature.empty))
+    params = [
+        p.replace(annotation=inspect.Parameter.empty) for p in sig.parameters.values()
+    ]
+    return str(
+        sig.replace(parameters=params, return_annotation=inspect.Signature.empty)
+    )
 
 
 @pytest.mark.parametrize("name", sorted(SIGNATURES))

@@ -1,0 +1,55 @@
+"""The integer search behind pieces and milestones: exact, and flat in cost."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxdecay import _numerics as num
+
+INT_MAX = 2**31 - 1
+
+
+def _cases():
+    rng = np.random.default_rng(0)
+    yield np.array([5])
+    yield np.array([0, 0, 0])
+    yield np.array([INT_MAX])
+    yield np.arange(1, 5001) * 70  # evenly spread
+    yield np.sort(rng.integers(0, 50, 200))  # many repeats
+    yield np.sort(np.append(rng.integers(0, 100, 100), INT_MAX))  # clustered: fallback
+    yield np.cumsum(rng.integers(1, 200, 1000))
+
+
+@pytest.mark.parametrize("b", list(_cases()), ids=lambda b: f"n{len(b)}")
+def test_count_at_most_matches_searchsorted(b):
+    rng = np.random.default_rng(1)
+    steps = np.concatenate(
+        [b - 1, b, b + 1, [0, INT_MAX - 1, INT_MAX], rng.integers(0, INT_MAX, 200)]
+    )
+    steps = np.unique(np.clip(steps, 0, INT_MAX)).astype(np.int32)
+    want = np.searchsorted(b, steps, side="right")
+    # Array of steps, concrete boundaries (table path unless too clustered).
+    got = jax.jit(lambda n: num.count_at_most(b, n))(jnp.asarray(steps))
+    np.testing.assert_array_equal(np.asarray(got), want)
+    # Scalar steps.
+    f = jax.jit(lambda n: num.count_at_most(b, n))
+    for s, w in zip(steps[:50], want[:50], strict=True):
+        assert int(f(jnp.int32(s))) == w
+    # Traced boundaries (vmap over parameters): compare-all or binary search.
+    g = jax.jit(lambda bb, n: num.count_at_most(bb, n))
+    got = g(jnp.asarray(np.minimum(b, INT_MAX), jnp.int32), jnp.asarray(steps))
+    np.testing.assert_array_equal(np.asarray(got), want)
+
+
+def test_table_is_used_and_jaxpr_does_not_grow():
+    sizes = {}
+    for n in (2, 100, 5000):
+        b = np.arange(1, n) * 70
+        jaxpr = jax.make_jaxpr(lambda t, b=b: num.count_at_most(b, t))(jnp.int32(0))
+        text = str(jaxpr)
+        assert "scan" not in text and "while" not in text
+        if n > 100:  # no comparison against the whole table
+            assert f"bool[{n - 1}]" not in text, text
+        sizes[n] = len(jaxpr.jaxpr.eqns)
+    assert len(set(sizes.values())) == 1, sizes
