@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _checks as chk
 from . import _numerics as num
-from ._base import Schedule, schedule_class, setfield
+from ._base import Schedule, _same, schedule_class, setfield
 
 __all__ = ["join"]
 
@@ -79,7 +79,8 @@ class join(Schedule):
             self._groups()  # once, here: tracing then costs O(kinds)
 
     def _groups(self):
-        """Pieces grouped by kind: same class, static settings and leaf shapes.
+        """Pieces grouped by kind (same class, static settings and leaf shapes),
+        with each piece's group and position in it.
 
         Computed once (in ``__post_init__`` when the pieces are concrete), so
         tracing a join costs O(kinds), not O(pieces)."""
@@ -109,6 +110,13 @@ class join(Schedule):
             else:
                 stacked = [jnp.stack(col) for col in columns]
             out.append((index, treedef, stacked))
+        # Which group each piece is in, and its position there.
+        group_of = np.zeros(len(self.schedules), np.int32)
+        position = np.zeros(len(self.schedules), np.int32)
+        for g, (index, *_rest) in enumerate(out):
+            group_of[index] = g
+            position[index] = np.arange(len(index))
+        out = (out, group_of, position)
         if concrete:
             object.__setattr__(self, "_group_cache", out)
         return out
@@ -121,12 +129,7 @@ class join(Schedule):
         i = num.count_at_most(self.boundaries, n)
         start = jnp.where(i > 0, jnp.take(b, jnp.maximum(i - 1, 0), axis=-1), 0)
         local = n - start
-        groups = self._groups()
-        group_of = np.zeros(len(pieces), np.int32)
-        position = np.zeros(len(pieces), np.int32)
-        for g, (index, *_rest) in enumerate(groups):
-            group_of[index] = g
-            position[index] = np.arange(len(index))
+        groups, group_of, position = self._groups()
         out = None
         for g, (index, treedef, stacked) in enumerate(groups):
             if stacked is None:
@@ -193,14 +196,6 @@ def _stack_column(col, shape):
     the pieces agree (so it stays a concrete constant and the piece keeps its
     special cases, e.g. ``exponent == 1``)."""
     first = col[0]
-    if all(_identical(x, first) for x in col[1:]):
+    if all(_same(x, first) for x in col[1:]):
         return _Same(first)
     return np.stack([np.asarray(x) for x in col]) if shape else np.asarray(col)
-
-
-def _identical(a, b):
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, np.ndarray):
-        return a.shape == b.shape and a.dtype == b.dtype and bool(np.all(a == b))
-    return a == b

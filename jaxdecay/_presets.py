@@ -14,6 +14,22 @@ from ._join import join
 __all__ = ["warmup_cosine_decay", "warmup_stable_decay"]
 
 
+def _check_warmup_then_decay(schedule, name):
+    """The arguments both recipes share: values, the warmup and decay lengths."""
+    for field in ("peak_value", "init_value", "end_value"):
+        setfield(schedule, field, chk.number(name, field, getattr(schedule, field)))
+    setfield(
+        schedule,
+        "warmup_steps",
+        chk.integer(name, "warmup_steps", schedule.warmup_steps, low=0),
+    )
+    setfield(
+        schedule,
+        "decay_steps",
+        chk.integer(name, "decay_steps", schedule.decay_steps, low=1),
+    )
+
+
 @schedule_class
 class warmup_cosine_decay(Schedule):
     """Linear warmup from ``init_value`` to ``peak_value``, then cosine decay to
@@ -51,17 +67,7 @@ class warmup_cosine_decay(Schedule):
 
     def __post_init__(self):
         name = "warmup_cosine_decay"
-        setfield(self, "peak_value", chk.number(name, "peak_value", self.peak_value))
-        setfield(
-            self,
-            "warmup_steps",
-            chk.integer(name, "warmup_steps", self.warmup_steps, low=0),
-        )
-        setfield(
-            self,
-            "decay_steps",
-            chk.integer(name, "decay_steps", self.decay_steps, low=1),
-        )
+        _check_warmup_then_decay(self, name)
         w, d = self.warmup_steps, self.decay_steps
         if chk.is_concrete([w, d]) and d <= w:
             raise ValueError(
@@ -69,8 +75,6 @@ class warmup_cosine_decay(Schedule):
                 f"so it must exceed `warmup_steps`; got decay_steps={d}, "
                 f"warmup_steps={w}."
             )
-        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
         setfield(
             self,
             "exponent",
@@ -162,24 +166,12 @@ class warmup_stable_decay(Schedule):
 
     def __post_init__(self):
         name = "warmup_stable_decay"
-        setfield(self, "peak_value", chk.number(name, "peak_value", self.peak_value))
-        setfield(
-            self,
-            "warmup_steps",
-            chk.integer(name, "warmup_steps", self.warmup_steps, low=0),
-        )
+        _check_warmup_then_decay(self, name)
         setfield(
             self,
             "stable_steps",
             chk.integer(name, "stable_steps", self.stable_steps, low=0),
         )
-        setfield(
-            self,
-            "decay_steps",
-            chk.integer(name, "decay_steps", self.decay_steps, low=1),
-        )
-        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
         chk.choice(name, "decay_shape", self.decay_shape, num.SHAPES)
 
     def _parts(self):
