@@ -12,6 +12,7 @@ from ._compose import warmup as warmup
 from ._cycles import cosine_restarts as cosine_restarts
 from ._cycles import cyclic as cyclic
 from ._cycles import one_cycle as one_cycle
+from ._cycles import one_cycle_momentum as one_cycle_momentum
 from ._decay import constant as constant
 from ._decay import cosine_decay as cosine_decay
 from ._decay import exponential_decay as exponential_decay
@@ -24,10 +25,12 @@ from ._decay import natural_exp_decay as natural_exp_decay
 from ._decay import polynomial_decay as polynomial_decay
 from ._decay import step_decay as step_decay
 from ._join import join as join
+from ._optax import hyperparams as hyperparams
 from ._piecewise import piecewise_constant as piecewise_constant
 from ._piecewise import piecewise_linear as piecewise_linear
 from ._presets import warmup_cosine_decay as warmup_cosine_decay
 from ._presets import warmup_stable_decay as warmup_stable_decay
+from ._progress import ProgressBar as ProgressBar
 from ._recurrence import recurrence as recurrence
 
 sgdr = cosine_restarts
@@ -38,6 +41,7 @@ wsd = warmup_stable_decay
 __version__ = "0.1.0"
 
 __all__ = [
+    "ProgressBar",
     "Schedule",
     "arithmetic",
     "clip",
@@ -47,6 +51,7 @@ __all__ = [
     "cyclic",
     "exponential_decay",
     "from_fn",
+    "hyperparams",
     "inverse_sqrt_decay",
     "inverse_time_decay",
     "join",
@@ -55,6 +60,7 @@ __all__ = [
     "multistep_decay",
     "natural_exp_decay",
     "one_cycle",
+    "one_cycle_momentum",
     "piecewise_constant",
     "piecewise_linear",
     "polynomial_decay",

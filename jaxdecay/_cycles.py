@@ -12,7 +12,7 @@ from . import _checks as chk
 from . import _numerics as num
 from ._base import Schedule, schedule_class, setfield
 
-__all__ = ["one_cycle", "cyclic", "cosine_restarts"]
+__all__ = ["one_cycle", "one_cycle_momentum", "cyclic", "cosine_restarts"]
 
 
 def _phase_position(n, f, ends):
@@ -147,6 +147,10 @@ class one_cycle(Schedule):
         points = (
             [initial, peak, initial, low] if self.three_phase else [initial, peak, low]
         )
+        return self._through(points, n, f)
+
+    def _through(self, points, n, f):
+        """Anneals between ``points`` (one per phase boundary) over the phases."""
         points = jnp.stack(jnp.broadcast_arrays(*points), axis=-1)
         i, done, remaining, length = _phase_position(n, f, self._ends())
         start = (
@@ -164,6 +168,66 @@ class one_cycle(Schedule):
 
     def breakpoints(self):
         return tuple(sorted({max(0, math.floor(e)) for e in self._ends()}))
+
+
+@schedule_class
+class one_cycle_momentum(Schedule):
+    """The momentum that pairs with a :class:`one_cycle` rate (PyTorch's
+    ``cycle_momentum``).
+
+    It moves opposite to the rate over the same phases and with the same
+    annealing: from ``max_momentum`` down to ``base_momentum`` while the rate
+    rises, back up to ``max_momentum`` while the rate falls, and (three-phase)
+    it holds ``max_momentum`` during the final fall.  Use it for SGD's
+    ``momentum`` or Adam's ``b1``.
+
+    .. math:: m = s + (e - s)\\, w(x), \\quad (s, e) = (M, B),\\ (B, M),\\ (M, M)
+
+    per phase, where w is the annealing weight the rate uses at the same
+    position x of the same phase.
+
+    Args:
+      cycle: the :class:`one_cycle` rate it pairs with.
+      base_momentum: B, the momentum at the peak rate.
+      max_momentum: M, the momentum at the start and the end.
+
+    Examples:
+      >>> lr = one_cycle(1e-3, total_steps=100)
+      >>> b1 = one_cycle_momentum(lr, base_momentum=0.85, max_momentum=0.95)
+      >>> print(f"{b1(0):.2f} {b1(29):.2f} {b1(99):.2f}")
+      0.95 0.85 0.95
+
+      Both go into one optimizer: ``optax.inject_hyperparams(optax.adam)(
+      learning_rate=lr, b1=b1)``.
+    """
+
+    cycle: Any
+    base_momentum: Any = 0.85
+    max_momentum: Any = 0.95
+
+    def __post_init__(self):
+        name = "one_cycle_momentum"
+        if not isinstance(self.cycle, one_cycle):
+            chk.fail(
+                name,
+                "cycle",
+                self.cycle,
+                "a one_cycle schedule (the rate the momentum pairs with)",
+                TypeError,
+            )
+        for field in ("base_momentum", "max_momentum"):
+            setfield(self, field, chk.number(name, field, getattr(self, field)))
+
+    def _evaluate(self, n, f):
+        high = num.as_float(self.max_momentum)
+        low = num.as_float(self.base_momentum)
+        points = (
+            [high, low, high, high] if self.cycle.three_phase else [high, low, high]
+        )
+        return self.cycle._through(points, n, f)
+
+    def breakpoints(self):
+        return self.cycle.breakpoints()
 
 
 @schedule_class
