@@ -227,8 +227,9 @@ def r_wsd(peak, W, S, D, init=0.0, end=0.0, shape="linear"):
 
 
 def r_one_cycle(
-    peak, total, pct=0.3, div=25.0, final_div=1e4, anneal="cos", three=False
+    peak, total, pct=0.3, div=25.0, final_div=1e4, anneal="cos", three=False, m=None
 ):
+    """PyTorch's OneCycleLR rate, or with ``m=(base, max)`` its momentum."""
     initial = peak / div
     low = initial / final_div
     if three:
@@ -237,6 +238,8 @@ def r_one_cycle(
     else:
         ends = [pct * total - 1, total - 1.0]
         points = [initial, peak, low]
+    if m is not None:
+        points = [m[1], m[0], m[1], m[1]][: len(points)]
     starts = [0.0, *ends[:-1]]
 
     def f(t):
@@ -368,6 +371,15 @@ OPTAX_EXP = optax.exponential_decay(1.0, 10, 0.5)
 
 # ---------------------------------------------------------------------------
 # The catalog.
+
+# Every public name that builds a schedule (not the tools around schedules).
+SCHEDULE_NAMES = {
+    name
+    for name in jd.__all__
+    if isinstance(getattr(jd, name), type)
+    and issubclass(getattr(jd, name), jd.Schedule)
+    and name != "Schedule"
+}
 
 CATALOG: list[Example] = []
 
@@ -646,6 +658,29 @@ add(
     lambda v: jd.one_cycle(v, 33, div_factor=10.0, final_div_factor=100.0),
     1.0,
     36,
+)
+add(
+    "one_cycle_momentum",
+    "one_cycle_momentum",
+    lambda: jd.one_cycle_momentum(jd.one_cycle(1.0, 40), 0.8, 0.95),
+    r_one_cycle(1.0, 40, m=(0.8, 0.95)),
+    lambda v: jd.one_cycle_momentum(jd.one_cycle(1.0, 40), 0.8, v),
+    0.95,
+    45,
+)
+add(
+    "one_cycle_momentum_three_phase",
+    "one_cycle_momentum",
+    lambda: jd.one_cycle_momentum(
+        jd.one_cycle(0.5, 50, pct_start=0.25, anneal="linear", three_phase=True)
+    ),
+    r_one_cycle(0.5, 50, 0.25, 25.0, 1e4, "linear", True, m=(0.85, 0.95)),
+    lambda v: jd.one_cycle_momentum(
+        jd.one_cycle(0.5, 50, pct_start=0.25, anneal="linear", three_phase=True),
+        base_momentum=v,
+    ),
+    0.85,
+    55,
 )
 add(
     "cyclic_triangular",
@@ -993,6 +1028,7 @@ CORE = [
         "warmup_stable_decay_1-sqrt",
         "wsd_alias_no_plateau",
         "one_cycle_fractional_phase",
+        "one_cycle_momentum_three_phase",
         "cyclic_exp_range",
         "cosine_restarts_growing",
         "sgdr_alias_fractional",

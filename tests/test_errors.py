@@ -564,7 +564,19 @@ CASES = [
         ValueError,
         fails("warmup_stable_decay", "decay_shape", "'cos'"),
     ),
-    # one_cycle / cyclic / cosine_restarts
+    # one_cycle / one_cycle_momentum / cyclic / cosine_restarts
+    (
+        "one_cycle_momentum-not-a-cycle",
+        lambda: jd.one_cycle_momentum(jd.constant(1.0)),
+        TypeError,
+        fails("one_cycle_momentum", "cycle", "constant(value=1.0)"),
+    ),
+    (
+        "one_cycle_momentum-nan",
+        lambda: jd.one_cycle_momentum(jd.one_cycle(1.0, 10), max_momentum=float("nan")),
+        ValueError,
+        fails("one_cycle_momentum", "max_momentum", "nan"),
+    ),
     (
         "one_cycle-total-zero",
         lambda: jd.one_cycle(1.0, 0),
@@ -928,7 +940,7 @@ def test_constructor_rejects_nonsense(build, error, match):
 
 def test_every_constructor_has_error_cases():
     named = {c[0].split("-")[0] for c in CASES}
-    constructors = set(jd.__all__) - {"Schedule"}
+    constructors = catalog.SCHEDULE_NAMES
     assert constructors <= named | {"sgdr", "wsd"}, constructors - named
 
 
