@@ -25,6 +25,8 @@ from ._decay import natural_exp_decay as natural_exp_decay
 from ._decay import polynomial_decay as polynomial_decay
 from ._decay import step_decay as step_decay
 from ._join import join as join
+from ._lr_find import LRFindResult as LRFindResult
+from ._lr_find import lr_find as lr_find
 from ._optax import hyperparams as hyperparams
 from ._piecewise import piecewise_constant as piecewise_constant
 from ._piecewise import piecewise_linear as piecewise_linear
@@ -41,6 +43,7 @@ wsd = warmup_stable_decay
 __version__ = "0.1.0"
 
 __all__ = [
+    "LRFindResult",
     "ProgressBar",
     "Schedule",
     "arithmetic",
@@ -57,6 +60,7 @@ __all__ = [
     "join",
     "linear",
     "linear_decay",
+    "lr_find",
     "multistep_decay",
     "natural_exp_decay",
     "one_cycle",
