@@ -30,6 +30,9 @@ from ._lr_find import lr_find as lr_find
 from ._optax import hyperparams as hyperparams
 from ._piecewise import piecewise_constant as piecewise_constant
 from ._piecewise import piecewise_linear as piecewise_linear
+from ._plateau import PlateauState as PlateauState
+from ._plateau import ScaleByPlateauState as ScaleByPlateauState
+from ._plateau import reduce_on_plateau as reduce_on_plateau
 from ._presets import warmup_cosine_decay as warmup_cosine_decay
 from ._presets import warmup_stable_decay as warmup_stable_decay
 from ._progress import ProgressBar as ProgressBar
@@ -44,8 +47,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "LRFindResult",
+    "PlateauState",
     "ProgressBar",
     "Schedule",
+    "ScaleByPlateauState",
     "arithmetic",
     "clip",
     "constant",
@@ -69,6 +74,7 @@ __all__ = [
     "piecewise_linear",
     "polynomial_decay",
     "recurrence",
+    "reduce_on_plateau",
     "repeat",
     "sgdr",
     "shift",

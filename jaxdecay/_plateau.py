@@ -1,0 +1,457 @@
+"""Reduce on plateau: a stateful schedule driven by a monitored metric.
+
+The rule is PyTorch's ``torch.optim.lr_scheduler.ReduceLROnPlateau``.  The
+object is an optax ``StatefulSchedule`` (``init``, ``update``, ``__call__``), so
+``optax.inject_hyperparams`` accepts it as a hyperparameter; ``as_transform``
+gives the same rule as a scaling gradient transformation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from . import _checks as chk
+from . import _numerics as num
+from ._base import Schedule, _key, _same, _show
+
+__all__ = ["reduce_on_plateau", "PlateauState", "ScaleByPlateauState"]
+
+_NAME = "reduce_on_plateau"
+_INT = jnp.int32
+_INT_MAX = int(np.iinfo(np.int32).max)
+
+
+class PlateauState(NamedTuple):
+    """The state of :class:`reduce_on_plateau`: a pytree of scalar arrays.
+
+    Attributes:
+      value: the tracked value (the rate, or the multiplier when ``base`` is a
+        schedule), in the default float dtype.
+      best: the best finite metric seen so far (``+inf`` in mode ``"min"``,
+        ``-inf`` in mode ``"max"`` before the first one), default float dtype.
+      num_bad_steps: updates since the last improvement (int32).
+      cooldown_counter: updates left in the cooldown (int32).
+      count: number of updates seen (int32); a ``base`` schedule is evaluated at
+        it.
+
+    Examples:
+      >>> state = reduce_on_plateau(base=0.1).init()
+      >>> print(f"{state.value:.3g} {state.best} {state.count}")
+      0.1 inf 0
+    """
+
+    value: jax.Array
+    best: jax.Array
+    num_bad_steps: jax.Array
+    cooldown_counter: jax.Array
+    count: jax.Array
+
+
+class ScaleByPlateauState(NamedTuple):
+    """The state of :meth:`reduce_on_plateau.as_transform`.
+
+    Attributes:
+      plateau: the :class:`PlateauState` of the schedule.
+
+    Examples:
+      >>> tx = reduce_on_plateau(patience=5).as_transform()
+      >>> state = tx.init({"w": jnp.zeros(3)})
+      >>> print(float(state.plateau.value))
+      1.0
+    """
+
+    plateau: PlateauState
+
+
+def _scalar(name, value, **bounds):
+    """A checked real scalar (tracers pass unchecked)."""
+    out = chk.number(_NAME, name, value, **bounds)
+    if chk.is_concrete(value) and np.ndim(out) != 0:
+        chk.fail(_NAME, name, value, "a single number", TypeError)
+    return out
+
+
+def _is_number(x) -> bool:
+    if isinstance(x, bool):
+        return False
+    if isinstance(x, numbers.Real):
+        return True
+    return isinstance(x, (np.ndarray, np.generic, jax.Array)) and np.ndim(x) == 0
+
+
+def _static(x) -> bool:
+    """Plain callables (not jaxdecay schedules) travel as static pytree data."""
+    return callable(x) and not isinstance(x, Schedule)
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
+    r"""Reduce on plateau: cut the rate by ``factor`` when a metric stops improving.
+
+    A stateful schedule with the exact rule of PyTorch's ``ReduceLROnPlateau``.
+    Each :meth:`update` receives the monitored metric (``value=loss``) and, in
+    order:
+
+    1. if the metric is better than ``best`` (mode ``"min"``:
+       :math:`a < b\,(1 - \theta)` for ``threshold_mode="rel"``,
+       :math:`a < b - \theta` for ``"abs"``; mode ``"max"``:
+       :math:`a > b\,(1 + \theta)` or :math:`a > b + \theta`), it becomes
+       ``best`` and the count of bad steps restarts at 0; otherwise the count
+       grows by one;
+    2. during a cooldown, the cooldown counter falls by one and the count of bad
+       steps is reset to 0;
+    3. when the count of bad steps exceeds ``patience``, the value is reduced,
+       :math:`v \leftarrow \max(v \cdot \text{factor}, \text{min\_value})`,
+       but only if that lowers it by more than ``eps``; then the cooldown
+       starts (``cooldown`` updates) and the count of bad steps restarts at 0.
+
+    The value is tracked by repeated multiplication, as PyTorch does, so
+    ``reduce_on_plateau(..., base=lr, min_value=min_lr)`` reproduces
+    ``get_last_lr()`` after each ``step(metric)`` (to ~1e-7 in float32, ~1e-15
+    with ``jax_enable_x64``).
+
+    A non-finite metric (NaN, +inf or -inf) never becomes ``best``: it counts as
+    an update without improvement, so the state never holds a non-finite
+    ``best``.  PyTorch does the same for NaN but would take ``-inf`` (mode
+    ``"min"``) or ``+inf`` (mode ``"max"``) as the best, after which nothing
+    could ever improve; this schedule does not.
+
+    Protocol (optax ``StatefulSchedule``): ``init() -> PlateauState``;
+    ``update(state, value=metric) -> PlateauState``; ``schedule(state)``, or
+    ``self(state)``, gives the current output.  ``optax.inject_hyperparams``
+    accepts it as any hyperparameter; pass the metric to the optimizer as
+    ``opt.update(grads, opt_state, params, value=loss)``.  optax evaluates the
+    rate before it updates the state, so the metric given at one update decides
+    the rate of the next.  Everything is pure and works under ``jax.jit``,
+    ``jax.lax.scan`` and ``jax.vmap``.
+
+    Composition: with a schedule ``base`` (or ``schedule * plateau``,
+    ``plateau * schedule``, ``number * plateau``) the output is
+    ``base(count) * v``, where ``count`` is the number of updates seen and ``v``
+    the tracked multiplier.
+
+    Args:
+      factor: multiplier of a reduction, in ``[0, 1)``.
+      patience: updates without improvement tolerated before a reduction; an
+        integer >= 0 (0 reduces at the first update that does not improve).
+      threshold: the least improvement that counts, >= 0; relative or absolute
+        according to ``threshold_mode``.
+      threshold_mode: ``"rel"`` (a fraction of ``best``) or ``"abs"``.
+      mode: ``"min"`` (the metric should fall, e.g. a loss) or ``"max"`` (it
+        should rise, e.g. an accuracy).
+      cooldown: updates after a reduction during which bad updates are not
+        counted; an integer >= 0.
+      min_value: the value is never reduced below it (PyTorch's ``min_lr``),
+        >= 0, in the units of the tracked value.
+      eps: reductions smaller than this are skipped, >= 0, in the units of the
+        tracked value.
+      base: keyword only.  A number >= 0: the tracked value starts there (the
+        learning rate, with ``min_value`` and ``eps`` in the same units).  Or a
+        schedule (any callable of the step, e.g. a jaxdecay schedule): the
+        tracked value is a multiplier starting at 1.0 (``min_value`` and
+        ``eps`` apply to it) and the output is ``base(count) * multiplier``.
+
+    Examples:
+      >>> plateau = reduce_on_plateau(factor=0.5, patience=1, base=0.1)
+      >>> state = plateau.init()
+      >>> for loss in [1.0, 0.9, 0.95, 0.92, 0.93]:
+      ...     state = plateau.update(state, value=loss)
+      ...     print(f"{plateau(state):.3f}", end=" ")
+      0.100 0.100 0.100 0.050 0.050
+
+      With an optax optimizer (the metric goes to ``update`` as ``value=``):
+
+      >>> import optax
+      >>> opt = optax.inject_hyperparams(optax.sgd)(learning_rate=plateau)
+      >>> params = jnp.array(1.0)
+      >>> opt_state = opt.init(params)
+      >>> for loss in [1.0, 0.9, 0.95, 0.92, 0.93]:
+      ...     _, opt_state = opt.update(params, opt_state, params, value=loss)
+      ...     print(f"{opt_state.hyperparams['learning_rate']:.3f}", end=" ")
+      0.100 0.100 0.100 0.100 0.050
+
+      (the rate of each update was decided by the metrics before it).
+
+      Multiplying a schedule:
+
+
+      >>> lr = warmup_cosine_decay(1e-3, 10, 100) * reduce_on_plateau(patience=5)
+      >>> state = lr.init()
+      >>> for _ in range(10):  # no improvement after the first: one cut, at 7
+      ...     state = lr.update(state, value=1.0)
+      >>> print(f"{lr(state):.1e}")  # warmup_cosine_decay(...)(10) * 0.1
+      1.0e-04
+    """
+
+    factor: Any = 0.1
+    patience: Any = 10
+    threshold: Any = 1e-4
+    threshold_mode: str = "rel"
+    mode: str = "min"
+    cooldown: Any = 0
+    min_value: Any = 0.0
+    eps: Any = 1e-8
+    base: Any = dataclasses.field(default=1.0, kw_only=True)
+    # Output multipliers added by ``*`` (numbers or schedules).
+    multipliers: tuple = dataclasses.field(default=(), init=False)
+
+    _NUMBERS = ("factor", "patience", "threshold", "cooldown", "min_value", "eps")
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        factor = _scalar("factor", self.factor, low=0.0, high=1.0, high_open=True)
+        set_(self, "factor", factor)
+        set_(self, "patience", chk.integer(_NAME, "patience", self.patience))
+        set_(self, "threshold", _scalar("threshold", self.threshold, low=0.0))
+        chk.choice(_NAME, "threshold_mode", self.threshold_mode, ("rel", "abs"))
+        chk.choice(_NAME, "mode", self.mode, ("min", "max"))
+        set_(self, "cooldown", chk.integer(_NAME, "cooldown", self.cooldown))
+        set_(self, "min_value", _scalar("min_value", self.min_value, low=0.0))
+        set_(self, "eps", _scalar("eps", self.eps, low=0.0))
+        base = self.base
+        if isinstance(base, reduce_on_plateau) or not (
+            callable(base) or _is_number(base) or not chk.is_concrete(base)
+        ):
+            chk.fail(
+                _NAME,
+                "base",
+                base,
+                "a number >= 0 (the starting value) or a schedule (a callable "
+                "of the step)",
+                TypeError,
+            )
+        if not callable(base):
+            set_(self, "base", _scalar("base", base, low=0.0))
+
+    # -- the optax StatefulSchedule protocol ------------------------------------
+
+    def init(self) -> PlateauState:
+        """The initial state: the starting value, no best metric yet."""
+        dtype = num.float_dtype()
+        start = 1.0 if callable(self.base) else self.base
+        worst = math.inf if self.mode == "min" else -math.inf
+        zero = jnp.zeros((), _INT)
+        return PlateauState(
+            value=jnp.asarray(start, dtype),
+            best=jnp.asarray(worst, dtype),
+            num_bad_steps=zero,
+            cooldown_counter=zero,
+            count=zero,
+        )
+
+    def update(self, state: PlateauState, value=None, **extra_args) -> PlateauState:
+        """The state after observing the metric ``value`` (other arguments,
+        such as those optax forwards, are ignored)."""
+        if value is None:
+            others = ", ".join(sorted(extra_args)) or "none"
+            raise TypeError(
+                f"{_NAME}.update: `value` must be the monitored metric (e.g. the "
+                "loss); pass it to the optimizer's update as "
+                "`opt.update(grads, opt_state, params, value=loss)`; got "
+                f"value=None (other arguments: {others})."
+            )
+        metric = jnp.asarray(value)
+        if metric.shape != ():
+            chk.fail(
+                f"{_NAME}.update",
+                "value",
+                f"<array of shape {metric.shape}>",
+                "a scalar metric (use jax.vmap for a batch of states)",
+            )
+        dtype = state.value.dtype
+        metric = metric.astype(dtype)
+        best = state.best
+        threshold = jnp.asarray(self.threshold, dtype)
+        one = jnp.ones((), dtype)
+        if self.mode == "min":
+            if self.threshold_mode == "rel":
+                better = metric < best * (one - threshold)
+            else:
+                better = metric < best - threshold
+        elif self.threshold_mode == "rel":
+            better = metric > best * (threshold + one)
+        else:
+            better = metric > best + threshold
+        better = better & jnp.isfinite(metric)
+        best = jnp.where(better, metric, best)
+        bad = jnp.where(better, 0, state.num_bad_steps + 1).astype(_INT)
+
+        cooling = state.cooldown_counter > 0
+        counter = jnp.where(cooling, state.cooldown_counter - 1, state.cooldown_counter)
+        bad = jnp.where(cooling, 0, bad)
+
+        reduce = bad > jnp.asarray(self.patience, _INT)
+        old = state.value
+        new = jnp.maximum(
+            old * jnp.asarray(self.factor, dtype), jnp.asarray(self.min_value, dtype)
+        )
+        cut = reduce & (old - new > jnp.asarray(self.eps, dtype))
+        return PlateauState(
+            value=jnp.where(cut, new, old),
+            best=best,
+            num_bad_steps=jnp.where(reduce, 0, bad).astype(_INT),
+            cooldown_counter=jnp.where(
+                reduce, jnp.asarray(self.cooldown, _INT), counter
+            ).astype(_INT),
+            count=jnp.where(state.count < _INT_MAX, state.count + 1, state.count),
+        )
+
+    def __call__(self, state: PlateauState, **extra_args) -> jax.Array:
+        """The current output (extra arguments are ignored)."""
+        del extra_args
+        return self.schedule(state)
+
+    def schedule(self, state: PlateauState) -> jax.Array:
+        """The current output: the tracked value times the output multipliers
+        (``base`` when it is a schedule, and any added by ``*``) at
+        ``state.count``."""
+        if not (hasattr(state, "value") and hasattr(state, "count")):
+            raise TypeError(
+                f"{_NAME}: `state` must be the PlateauState that `init()` and "
+                "`update()` return: a plateau is a stateful schedule, so give it "
+                "to `optax.inject_hyperparams(optax.sgd)(learning_rate=plateau)` "
+                "or use `plateau.as_transform()`, not to `optax.sgd(plateau)`; "
+                f"got state of type {type(state).__name__}."
+            )
+        out = state.value
+        dtype = out.dtype
+        parts = ((self.base,) if callable(self.base) else ()) + self.multipliers
+        for part in parts:
+            factor = part(state.count) if callable(part) else part
+            out = out * jnp.asarray(factor, dtype)
+        return out
+
+    def as_transform(self) -> optax.GradientTransformationExtraArgs:
+        """This rule as a gradient transformation that scales the updates.
+
+        Its ``update(updates, state, params=None, value=metric)`` multiplies the
+        updates by the current output, then updates the schedule state with the
+        metric; its state is a :class:`ScaleByPlateauState`.
+
+        Examples:
+          >>> import optax
+          >>> tx = optax.chain(
+          ...     optax.sgd(1.0), reduce_on_plateau(patience=0, base=0.5).as_transform()
+          ... )
+          >>> params = jnp.array([1.0, 2.0])
+          >>> state = tx.init(params)
+          >>> for loss in [1.0, 1.0, 1.0]:
+          ...     updates, state = tx.update(params, state, params, value=loss)
+          >>> print(updates)
+          [-0.05 -0.1 ]
+        """
+
+        def init_fn(params):
+            del params
+            return ScaleByPlateauState(plateau=self.init())
+
+        def update_fn(updates, state, params=None, **extra_args):
+            del params
+            scale = self.schedule(state.plateau)
+            updates = jax.tree.map(
+                lambda u: u * scale.astype(jnp.result_type(u)), updates
+            )
+            return updates, ScaleByPlateauState(
+                plateau=self.update(state.plateau, **extra_args)
+            )
+
+        return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+    # -- composition --------------------------------------------------------------
+
+    def __mul__(self, other):
+        if isinstance(other, reduce_on_plateau) or not (
+            callable(other) or _is_number(other)
+        ):
+            return NotImplemented
+        if not callable(other):
+            other = chk.number(_NAME, "multiplier", other)
+        obj = object.__new__(type(self))
+        obj.__dict__.update(self.__dict__)
+        object.__setattr__(obj, "multipliers", (*self.multipliers, other))
+        return obj
+
+    __rmul__ = __mul__
+
+    # -- value semantics ----------------------------------------------------------
+
+    def _values(self):
+        return [getattr(self, f.name) for f in dataclasses.fields(self)]
+
+    def __eq__(self, other):
+        if type(self) is not type(other):
+            return NotImplemented
+        return all(
+            _same(a, b) for a, b in zip(self._values(), other._values(), strict=True)
+        )
+
+    def __hash__(self):
+        return hash((_NAME, *(_key(v) for v in self._values())))
+
+    def __repr__(self):
+        parts = []
+        for field in dataclasses.fields(self):
+            if not field.init:
+                continue
+            value = getattr(self, field.name)
+            if _same(value, field.default):
+                continue
+            parts.append(f"{field.name}={_show(value)}")
+        text = f"{_NAME}({', '.join(parts)})"
+        return "".join([text, *(f" * {_show(m)}" for m in self.multipliers)])
+
+
+# ---------------------------------------------------------------------------
+# Pytree registration: numbers (and jaxdecay schedules) are children, so a
+# plateau can be a jit argument and vmap can sweep its numbers; modes and plain
+# callables are static.
+
+_LEAVES = reduce_on_plateau._NUMBERS
+
+
+def _flatten_with_keys(obj):
+    slots = (obj.base, *obj.multipliers)
+    statics = tuple(x if _static(x) else None for x in slots)
+    children = [(jax.tree_util.GetAttrKey(n), getattr(obj, n)) for n in _LEAVES]
+    children.append(
+        (jax.tree_util.GetAttrKey("base"), None if statics[0] else obj.base)
+    )
+    for i, m in enumerate(obj.multipliers):
+        key = jax.tree_util.GetAttrKey(f"multipliers[{i}]")
+        children.append((key, None if statics[i + 1] else m))
+    return children, (obj.threshold_mode, obj.mode, statics)
+
+
+def _flatten(obj):
+    children, aux = _flatten_with_keys(obj)
+    return [c for _, c in children], aux
+
+
+def _unflatten(aux, children):
+    threshold_mode, mode, statics = aux
+    obj = object.__new__(reduce_on_plateau)
+    set_ = object.__setattr__
+    for name, value in zip(_LEAVES, children, strict=False):
+        set_(obj, name, value)
+    slots = [
+        s if s is not None else c
+        for s, c in zip(statics, children[len(_LEAVES) :], strict=True)
+    ]
+    set_(obj, "threshold_mode", threshold_mode)
+    set_(obj, "mode", mode)
+    set_(obj, "base", slots[0])
+    set_(obj, "multipliers", tuple(slots[1:]))
+    return obj
+
+
+jax.tree_util.register_pytree_with_keys(
+    reduce_on_plateau, _flatten_with_keys, _unflatten, _flatten
+)

@@ -1,0 +1,697 @@
+"""reduce_on_plateau: PyTorch's ReduceLROnPlateau rule as an optax stateful
+schedule.
+
+The reference is a float64 pure-Python transcription of PyTorch's rule
+(``reference_rates`` below), checked against torch 2.13.0 itself by
+``scripts/check_plateau_against_torch.py`` (500 random configurations agree
+exactly in float64) and by the literal sequences in ``TORCH_CASES``.
+
+Tolerances: float32 results against the float64 reference at ``rtol=1e-6``
+(each reduction is one float32 rounding of ``value * factor``); results with
+``jax_enable_x64`` against torch's literals and the reference at
+``rtol=1e-15``; restored checkpoints and eager/jit paths that run the same
+float32 operations are compared exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import math
+import pickle
+import re
+
+import chex
+import flax.serialization
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import orbax.checkpoint as ocp
+import pytest
+
+import jaxdecay as jd
+from jaxdecay._plateau import PlateauState, ScaleByPlateauState, reduce_on_plateau
+
+RTOL = 1e-6
+RTOL_X64 = 1e-15
+NAN, INF = float("nan"), float("inf")
+
+DEFAULTS = {
+    "factor": 0.1,
+    "patience": 10,
+    "threshold": 1e-4,
+    "threshold_mode": "rel",
+    "mode": "min",
+    "cooldown": 0,
+    "min_value": 0.0,
+    "eps": 1e-8,
+}
+
+
+def reference_rates(metrics, base=1.0, **config):
+    """PyTorch's ReduceLROnPlateau in float64: the value after each metric.
+
+    One deliberate difference: a non-finite metric never becomes the best
+    (PyTorch would take -inf in mode "min" or +inf in mode "max").
+    """
+    c = {**DEFAULTS, **config}
+    lower = c["mode"] == "min"
+    best = math.inf if lower else -math.inf
+    bad = cooldown = 0
+    value = float(base)
+    out = []
+    for metric in metrics:
+        a = float(metric)
+        if c["threshold_mode"] == "rel":
+            scale = 1.0 - c["threshold"] if lower else c["threshold"] + 1.0
+            better = a < best * scale if lower else a > best * scale
+        else:
+            better = a < best - c["threshold"] if lower else a > best + c["threshold"]
+        if better and math.isfinite(a):
+            best, bad = a, 0
+        else:
+            bad += 1
+        if cooldown > 0:
+            cooldown -= 1
+            bad = 0
+        if bad > c["patience"]:
+            new = max(value * c["factor"], c["min_value"])
+            if value - new > c["eps"]:
+                value = new
+            cooldown, bad = c["cooldown"], 0
+        out.append(value)
+    return np.asarray(out, np.float64)
+
+
+@jax.jit
+def run(plateau, metrics):
+    """Drives the state with lax.scan; the plateau is an argument, so configs
+    that differ only in numbers share one compiled program."""
+
+    def step(state, metric):
+        state = plateau.update(state, value=metric)
+        return state, (plateau(state), state)
+
+    return jax.lax.scan(step, plateau.init(), metrics)
+
+
+def rates(plateau, metrics):
+    _, (values, _) = run(plateau, jnp.asarray(metrics))
+    return values
+
+
+# ---------------------------------------------------------------------------
+# Against PyTorch's rule.
+
+CONFIGS = [
+    {},
+    {"patience": 0},
+    {"patience": 1, "factor": 0.5},
+    {"patience": 2, "cooldown": 3, "factor": 0.5, "base": 0.1},
+    {"patience": 3, "threshold": 0.0},
+    {"patience": 1, "threshold": 0.02, "threshold_mode": "abs"},
+    {"patience": 0, "factor": 0.5, "min_value": 0.1, "base": 1.0},
+    {"patience": 0, "factor": 0.9, "eps": 0.05, "base": 1.0},
+    {"patience": 0, "factor": 0.0, "min_value": 1e-4, "base": 3e-3},
+    {"patience": 2, "mode": "max", "factor": 0.5},
+    {"patience": 1, "mode": "max", "threshold": 0.01, "threshold_mode": "abs"},
+    {"patience": 0, "mode": "max", "cooldown": 2, "threshold": 0.05, "base": 0.01},
+    {"patience": 4, "cooldown": 1, "threshold": 0.1, "min_value": 1e-3, "base": 0.3},
+]
+
+
+def _sequences():
+    rng = np.random.default_rng(0)
+    n = 48
+    walk = 1.0 + np.cumsum(rng.normal(-0.01, 0.03, n))
+    stairs = np.repeat([2.0, 1.5, 1.4, 1.39, 1.0, 0.999, 0.5, 0.5], n // 8)
+    noisy = np.exp(-np.arange(n) / 20) * (1 + 0.05 * rng.standard_normal(n))
+    return {
+        "walk": walk.astype(np.float32),
+        "stairs": stairs.astype(np.float32),
+        "noisy": noisy.astype(np.float32),
+    }
+
+
+SEQUENCES = _sequences()
+
+
+def _signed(metrics, config):
+    """Max-mode configs see the metrics mirrored, so they plateau too."""
+    return -metrics if config.get("mode") == "max" else metrics
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=repr)
+def test_matches_pytorch_rule(config):
+    plateau = reduce_on_plateau(**config)
+    for name, seq in SEQUENCES.items():
+        metrics = _signed(seq, config)
+        want = reference_rates(metrics, **config)
+        chex.assert_trees_all_close(
+            np.asarray(rates(plateau, metrics), np.float64),
+            want,
+            rtol=RTOL,
+            custom_message=name,
+        )
+
+
+def test_reference_sequences_reduce():
+    """The sweep is not vacuous: most runs reduce at least once, some often,
+    and min_value and eps both bind somewhere."""
+    changes = [
+        len(set(reference_rates(_signed(s, c), **c).tolist()))
+        for c in CONFIGS
+        for s in SEQUENCES.values()
+    ]
+    assert sum(n > 1 for n in changes) >= 30 and max(changes) >= 6, changes
+    floor = reference_rates(SEQUENCES["walk"], **CONFIGS[6])
+    assert floor[-1] == 0.1
+    tiny = reference_rates(SEQUENCES["walk"], **CONFIGS[7])
+    # eps = 0.05 stops the cuts once a cut (a tenth of the value) is under 0.05.
+    assert 0.45 < tiny[-1] <= 0.5 and tiny[-1] == tiny[-20]
+
+
+class PlateauVariants(chex.TestCase):
+    """Eager and jitted single updates agree with the reference."""
+
+    @chex.variants(with_jit=True, without_jit=True)
+    def test_update_matches_reference(self):
+        for config in (CONFIGS[3], CONFIGS[10]):
+            plateau = reduce_on_plateau(**config)
+            update = self.variant(lambda s, m, p=plateau: p.update(s, value=m))
+            call = self.variant(lambda s, p=plateau: p(s))
+            metrics = _signed(SEQUENCES["stairs"][::3], config)
+            state, got = plateau.init(), []
+            for m in metrics:
+                state = update(state, m)
+                got.append(call(state))
+            chex.assert_trees_all_close(
+                np.asarray(got, np.float64),
+                reference_rates(metrics, **config),
+                rtol=RTOL,
+            )
+
+
+# PyTorch 2.13.0 ReduceLROnPlateau on SGD(lr=base): get_last_lr()[0] after each
+# step(metric); kwargs as jaxdecay names (min_value is min_lr).
+TORCH_CASES = [
+    (
+        {"factor": 0.5, "patience": 2, "threshold": 0.01, "cooldown": 1},
+        {"min_value": 0.01, "base": 0.1},
+        [1.0, 0.8, 0.8, 0.79, 0.8, 0.81, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7]
+        + [0.7, 0.7, 0.7, 0.7],
+        [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05]
+        + [0.025, 0.025, 0.025, 0.025, 0.0125],
+    ),
+    (
+        {"factor": 0.1, "patience": 1, "threshold": 0.05, "threshold_mode": "abs"},
+        {"mode": "max", "eps": 1e-3, "base": 0.01},
+        [0.5, 0.6, 0.62, 0.64, 0.66, 0.7, 0.71, 0.72, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8],
+        [0.01, 0.01, 0.01] + [0.001] * 11,
+    ),
+    (
+        {"factor": 0.0, "patience": 0},
+        {"min_value": 1e-3, "base": 0.3},
+        [3.0, 2.0, 2.0, 1.0, 1.0],
+        [0.3, 0.3, 0.001, 0.001, 0.001],
+    ),
+    (
+        {"patience": 3, "cooldown": 2, "threshold": 0.0},
+        {},
+        [5, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 3, 3, 3, 3, 3],
+        [1.0, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]
+        + [0.010000000000000002] * 6
+        + [0.0010000000000000002] * 2,
+    ),
+]
+
+
+@pytest.fixture
+def x64():
+    with jax.enable_x64(True):
+        yield
+
+
+@pytest.mark.parametrize("case", TORCH_CASES, ids=lambda c: repr(c[0]))
+def test_matches_torch_literals_in_float32(case):
+    a, b, metrics, want = case
+    want = np.asarray(want)
+    got = rates(reduce_on_plateau(**a, **b), np.asarray(metrics, np.float32))
+    chex.assert_trees_all_close(np.asarray(got, np.float64), want, rtol=RTOL)
+    chex.assert_trees_all_close(reference_rates(metrics, **a, **b), want, rtol=0)
+
+
+def test_matches_torch_and_reference_in_float64(x64):
+    for a, b, metrics, want in TORCH_CASES:
+        got = rates(reduce_on_plateau(**a, **b), np.asarray(metrics, np.float64))
+        assert got.dtype == jnp.float64
+        chex.assert_trees_all_close(got, np.asarray(want), rtol=RTOL_X64)
+    for config in CONFIGS[:7]:
+        metrics = SEQUENCES["walk"].astype(np.float64)
+        chex.assert_trees_all_close(
+            rates(reduce_on_plateau(**config), metrics),
+            reference_rates(metrics, **config),
+            rtol=RTOL_X64,
+        )
+
+
+def test_design_document_rule():
+    """Document 004: each time the parameters are updated, if the loss falls too
+    slowly (here: by less than 1% of the best loss), multiply the rate (0.01) by
+    eta = 0.1."""
+    plateau = reduce_on_plateau(factor=0.1, patience=0, threshold=0.01, base=0.01)
+    losses = [2.0, 1.5, 1.2, 1.195, 1.0, 0.995, 0.994, 0.9]
+    # 1.195 > 0.99 * 1.2: too slow; 0.995 and 0.994 > 0.99 * 1.0: too slow.
+    want = [0.01, 0.01, 0.01, 0.001, 0.001, 1e-4, 1e-5, 1e-5]
+    chex.assert_trees_all_close(
+        np.asarray(rates(plateau, np.asarray(losses, np.float32)), np.float64),
+        np.asarray(want),
+        rtol=RTOL,
+    )
+
+
+# ---------------------------------------------------------------------------
+# State, dtypes, non-finite metrics.
+
+
+def test_state_layout_and_dtypes():
+    state = reduce_on_plateau(mode="max", base=0.5).init()
+    assert isinstance(state, PlateauState)
+    assert [x.dtype for x in state] == [jnp.float32] * 2 + [jnp.int32] * 3
+    assert all(x.shape == () for x in state)
+    assert float(state.value) == 0.5 and float(state.best) == -INF
+
+
+def test_state_dtypes_with_x64(x64):
+    plateau = reduce_on_plateau(base=0.1)
+    state = plateau.update(plateau.init(), value=jnp.asarray(1.0, jnp.float32))
+    assert [x.dtype for x in state] == [jnp.float64] * 2 + [jnp.int32] * 3
+    assert float(state.value) == 0.1 and float(state.best) == 1.0
+
+
+def test_update_counts_and_accepts_any_scalar():
+    plateau = reduce_on_plateau(patience=0, factor=0.5)
+    state = plateau.init()
+    for metric in (3, np.float64(2.0), jnp.asarray(1.0, jnp.bfloat16), 1.0):
+        state = plateau.update(state, value=metric)
+    assert int(state.count) == 4 and float(state.best) == 1.0
+    assert float(state.value) == 0.5  # only the last metric did not improve
+
+
+@pytest.mark.parametrize(
+    ("mode", "metrics", "best"),
+    [
+        ("min", [1.0, NAN, INF, -INF, NAN, 0.5, -INF], 0.5),
+        ("max", [1.0, NAN, -INF, INF, NAN, 2.0, INF], 2.0),
+    ],
+)
+def test_non_finite_metrics_never_become_best(mode, metrics, best):
+    config = {"mode": mode, "patience": 1, "factor": 0.5}
+    plateau = reduce_on_plateau(**config)
+    _, (values, states) = run(plateau, jnp.asarray(metrics, jnp.float32))
+    assert np.all(np.isfinite(states.best[1:]))
+    assert float(states.best[-1]) == best
+    # NaN/inf count as steps without improvement: bad counts 0,1,0(cut),1,0(cut)...
+    np.testing.assert_array_equal(states.num_bad_steps, [0, 1, 0, 1, 0, 0, 1])
+    chex.assert_trees_all_close(
+        np.asarray(values, np.float64), reference_rates(metrics, **config), rtol=0
+    )
+    np.testing.assert_array_equal(values, [1.0, 1.0, 0.5, 0.5, 0.25, 0.25, 0.25])
+
+
+def test_missing_metric_says_how_to_pass_it():
+    plateau = reduce_on_plateau()
+    with pytest.raises(TypeError, match=r"`value` .*value=loss.*got value=None"):
+        plateau.update(plateau.init())
+    opt = optax.inject_hyperparams(optax.sgd)(learning_rate=plateau)
+    params = jnp.zeros(2)
+    with pytest.raises(TypeError, match=r"opt\.update\(grads, opt_state, params"):
+        with jax.numpy_dtype_promotion("standard"):
+            opt.update(params, opt.init(params), params)
+
+
+def test_a_step_instead_of_a_state_is_explained():
+    opt = optax.sgd(reduce_on_plateau())  # a common mistake: not a step schedule
+    params = jnp.zeros(2)
+    match = r"`state` must be the PlateauState.*inject_hyperparams.*got state of type"
+    with pytest.raises(TypeError, match=match):
+        with jax.numpy_dtype_promotion("standard"):
+            opt.update(params, opt.init(params), params)
+
+
+def test_metric_must_be_a_scalar():
+    plateau = reduce_on_plateau()
+    with pytest.raises(ValueError, match=r"`value` must be a scalar metric"):
+        plateau.update(plateau.init(), value=jnp.ones(3))
+
+
+# ---------------------------------------------------------------------------
+# Transformations: vmap, retracing.
+
+
+def test_vmap_over_states_and_metrics():
+    plateau = reduce_on_plateau(patience=1, factor=0.5)
+    batch = np.stack([SEQUENCES[k] for k in ("walk", "stairs", "noisy")], axis=1)
+    states = jax.vmap(lambda _: plateau.init())(jnp.arange(3))
+    update = jax.jit(jax.vmap(lambda s, m: plateau.update(s, value=m)))
+    values = []
+    for row in batch:
+        states = update(states, row)
+        values.append(jax.vmap(plateau)(states))
+    want = np.stack(
+        [reference_rates(batch[:, i], 1.0, patience=1, factor=0.5) for i in range(3)],
+        axis=1,
+    )
+    chex.assert_trees_all_close(np.asarray(values, np.float64), want, rtol=RTOL)
+
+
+def test_vmap_over_configuration():
+    factors = jnp.asarray([0.1, 0.5, 0.9], jnp.float32)
+    metrics = jnp.asarray(SEQUENCES["walk"])
+    got = jax.vmap(lambda f: rates(reduce_on_plateau(f, patience=1), metrics))(factors)
+    for i, f in enumerate([0.1, 0.5, 0.9]):
+        want = reference_rates(SEQUENCES["walk"], factor=f, patience=1)
+        chex.assert_trees_all_close(np.asarray(got[i], np.float64), want, rtol=RTOL)
+
+
+def test_numbers_are_leaves_so_configs_share_a_trace():
+    traces = []
+
+    @jax.jit
+    def step(plateau, state, metric):
+        traces.append(1)
+        return plateau.update(state, value=metric)
+
+    state = reduce_on_plateau().init()
+    for config in ({}, {"factor": 0.5, "patience": 3}, {"cooldown": 2, "eps": 0.0}):
+        step(reduce_on_plateau(**config, base=0.5), state, 1.0)
+    assert len(traces) == 1
+    step(reduce_on_plateau(mode="max"), state, 1.0)  # a static choice retraces
+    assert len(traces) == 2
+
+
+# ---------------------------------------------------------------------------
+# The value: protocol, signature, equality, hashing, repr, pickling.
+
+
+def test_is_an_optax_stateful_schedule_and_not_a_schedule():
+    plateau = reduce_on_plateau()
+    assert isinstance(plateau, optax.schedules.StatefulSchedule)
+    assert not isinstance(plateau, jd.Schedule)
+
+
+def test_signature():
+    sig = inspect.signature(reduce_on_plateau)
+    params = [
+        p.replace(annotation=inspect.Parameter.empty) for p in sig.parameters.values()
+    ]
+    plain = sig.replace(parameters=params, return_annotation=inspect.Signature.empty)
+    assert str(plain) == (
+        "(factor=0.1, patience=10, threshold=0.0001, threshold_mode='rel', "
+        "mode='min', cooldown=0, min_value=0.0, eps=1e-08, *, base=1.0)"
+    )
+
+
+def test_value_semantics():
+    cos = jd.cosine_decay(1.0, 100)
+    a = reduce_on_plateau(0.5, 3, mode="max", base=0.01)
+    b = reduce_on_plateau(factor=0.5, patience=3.0, mode="max", base=0.01)
+    assert a == b and hash(a) == hash(b)
+    assert a != reduce_on_plateau(0.5, 4, mode="max", base=0.01)
+    assert repr(a) == "reduce_on_plateau(factor=0.5, patience=3, mode='max', base=0.01)"
+    assert repr(reduce_on_plateau()) == "reduce_on_plateau()"
+    composed = cos * reduce_on_plateau(patience=2)
+    assert composed == reduce_on_plateau(patience=2) * cos
+    assert composed != reduce_on_plateau(patience=2, base=cos)
+    for obj in (a, composed, 2.0 * reduce_on_plateau(base=cos)):
+        assert (
+            eval(repr(obj), {"reduce_on_plateau": reduce_on_plateau, **vars(jd)}) == obj
+        )
+        assert pickle.loads(pickle.dumps(obj)) == obj
+        assert hash(obj) == hash(pickle.loads(pickle.dumps(obj)))
+    with pytest.raises(dataclasses.FrozenInstanceError, match="factor"):
+        a.factor = 0.2
+
+
+def test_tree_paths_name_the_fields():
+    paths = [
+        jax.tree_util.keystr(p)
+        for p, _ in jax.tree_util.tree_leaves_with_path(
+            jd.cosine_decay(1.0, 10) * reduce_on_plateau()
+        )
+    ]
+    assert paths[:7] == [
+        ".factor",
+        ".patience",
+        ".threshold",
+        ".cooldown",
+        ".min_value",
+        ".eps",
+        ".base",
+    ]
+    assert any(p.startswith(".multipliers[0]") for p in paths), paths
+
+
+# ---------------------------------------------------------------------------
+# Composition with schedules.
+
+METRICS = np.asarray(
+    [1.0, 0.9, 0.9, 0.9, 0.8, 0.8, 0.8, 0.8, 0.7, 0.7, 0.7, 0.7], np.float32
+)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda s: s * reduce_on_plateau(patience=1, factor=0.5),
+        lambda s: reduce_on_plateau(patience=1, factor=0.5) * s,
+        lambda s: reduce_on_plateau(patience=1, factor=0.5, base=s),
+    ],
+    ids=["schedule*plateau", "plateau*schedule", "base=schedule"],
+)
+def test_schedule_times_plateau(make):
+    sched = jd.warmup_cosine_decay(1e-3, warmup_steps=3, decay_steps=20)
+    got = rates(make(sched), METRICS)
+    counts = np.arange(1, len(METRICS) + 1)
+    want = np.asarray(sched(counts), np.float64) * reference_rates(
+        METRICS, patience=1, factor=0.5
+    )
+    chex.assert_trees_all_close(np.asarray(got, np.float64), want, rtol=RTOL)
+
+
+def test_number_times_plateau_and_plain_callable_base():
+    optax_cos = optax.cosine_decay_schedule(1.0, 20)
+    plateau = 2.0 * reduce_on_plateau(patience=1, factor=0.5, base=optax_cos) * 0.25
+    counts = np.arange(1, len(METRICS) + 1)
+    with jax.numpy_dtype_promotion("standard"):  # optax's schedule needs it
+        got = rates(plateau, METRICS)
+        base = np.asarray(optax_cos(counts), np.float64)
+    want = 0.5 * base * reference_rates(METRICS, patience=1, factor=0.5)
+    chex.assert_trees_all_close(np.asarray(got, np.float64), want, rtol=RTOL)
+    # min_value and eps apply to the multiplier, which starts at 1.
+    floor = reduce_on_plateau(patience=0, factor=0.1, min_value=0.5, base=optax_cos)
+    assert float(floor.update(floor.init(), value=NAN).value) == 0.5
+
+
+def test_multiplying_by_nonsense_is_a_type_error():
+    with pytest.raises(TypeError, match="unsupported operand"):
+        reduce_on_plateau() * None
+    with pytest.raises(TypeError, match="unsupported operand"):
+        reduce_on_plateau() * reduce_on_plateau()
+    with pytest.raises(ValueError, match=r"`multiplier` .*got multiplier=nan\."):
+        reduce_on_plateau() * NAN
+
+
+# ---------------------------------------------------------------------------
+# optax: inject_hyperparams, as_transform, checkpoints.
+
+NOISE = 0.02 * np.random.default_rng(1).standard_normal(24).astype(np.float32)
+
+
+def quadratic(params):
+    return 0.5 * jnp.sum(jnp.asarray([2.0, 1.0], jnp.float32) * params["w"] ** 2)
+
+
+def make_train(opt):
+    @jax.jit
+    def train(params, opt_state, noise):
+        def step(carry, eps):
+            params, opt_state = carry
+            loss, grads = jax.value_and_grad(quadratic)(params)
+            loss = loss + eps  # the metric is noisy; the gradient is not
+            updates, opt_state = opt.update(grads, opt_state, params, value=loss)
+            params = optax.apply_updates(params, updates)
+            return (params, opt_state), (loss, opt_state)
+
+        with jax.numpy_dtype_promotion("standard"):
+            return jax.lax.scan(step, (params, opt_state), noise)
+
+    return train
+
+
+PARAMS = {"w": jnp.asarray([1.0, -2.0], jnp.float32)}
+PLATEAU = reduce_on_plateau(factor=0.5, patience=1, threshold=0.05, base=0.3)
+
+
+def test_inject_hyperparams_train_loop_follows_the_reference():
+    opt = optax.inject_hyperparams(optax.sgd)(learning_rate=PLATEAU)
+    with jax.numpy_dtype_promotion("standard"):
+        opt_state = opt.init(PARAMS)
+    (_, last), (losses, states) = make_train(opt)(PARAMS, opt_state, NOISE)
+    after = reference_rates(np.asarray(losses), **_config(PLATEAU))
+    # optax reads the rate before it updates the schedule's state: the rate of
+    # update t was decided by the metrics of updates 0 .. t-1.
+    used = np.concatenate([[0.3], after[:-1]])
+    assert len(set(after.tolist())) >= 3  # it did reduce, more than once
+    chex.assert_trees_all_close(
+        np.asarray(states.hyperparams["learning_rate"], np.float64), used, rtol=RTOL
+    )
+    chex.assert_trees_all_close(
+        float(last.hyperparams_states["learning_rate"].value), after[-1], rtol=RTOL
+    )
+
+
+def _config(plateau):
+    return {k: getattr(plateau, k) for k in (*DEFAULTS, "base")}
+
+
+def test_inject_hyperparams_with_a_composed_schedule():
+    sched = jd.warmup_cosine_decay(0.3, warmup_steps=4, decay_steps=24)
+    opt = optax.inject_hyperparams(optax.sgd)(
+        learning_rate=sched * reduce_on_plateau(factor=0.5, patience=1, threshold=0.05)
+    )
+    with jax.numpy_dtype_promotion("standard"):
+        opt_state = opt.init(PARAMS)
+    _, (losses, states) = make_train(opt)(PARAMS, opt_state, NOISE)
+    after = reference_rates(np.asarray(losses), factor=0.5, patience=1, threshold=0.05)
+    used = np.concatenate([[1.0], after[:-1]]) * np.asarray(
+        sched(np.arange(len(NOISE))), np.float64
+    )
+    chex.assert_trees_all_close(
+        np.asarray(states.hyperparams["learning_rate"], np.float64),
+        used,
+        rtol=RTOL,
+        atol=1e-12,
+    )
+
+
+def test_as_transform_scales_updates_exactly():
+    tx = optax.chain(optax.sgd(1.0), PLATEAU.as_transform())
+    with jax.numpy_dtype_promotion("standard"):
+        opt_state = tx.init(PARAMS)
+    assert isinstance(opt_state[1], ScaleByPlateauState)
+    _, (losses, states) = make_train(tx)(PARAMS, opt_state, NOISE)
+    after = reference_rates(np.asarray(losses), **_config(PLATEAU))
+    chex.assert_trees_all_close(
+        np.asarray(states[1].plateau.value, np.float64), after, rtol=RTOL
+    )
+    # Replay: each update is -grad times the value before that update.
+    params, state = PARAMS, opt_state
+    for t, loss in enumerate(np.asarray(losses)):
+        grads = jax.grad(quadratic)(params)
+        with jax.numpy_dtype_promotion("standard"):
+            updates, state = tx.update(grads, state, params, value=loss)
+        scale = 0.3 if t == 0 else after[t - 1]
+        chex.assert_trees_all_close(
+            updates["w"], -grads["w"] * np.float32(scale), rtol=RTOL
+        )
+        params = optax.apply_updates(params, updates)
+
+
+def _split_run(opt, save_and_restore):
+    """Trains 24 updates straight, and 12 + checkpoint + 12; returns both."""
+    with jax.numpy_dtype_promotion("standard"):
+        opt_state = opt.init(PARAMS)
+    train = make_train(opt)
+    (p_all, s_all), (_, hist_all) = train(PARAMS, opt_state, NOISE)
+    (p_mid, s_mid), (_, hist_a) = train(PARAMS, opt_state, NOISE[:12])
+    p_mid, s_mid = save_and_restore((p_mid, s_mid))
+    (p_end, s_end), (_, hist_b) = train(p_mid, s_mid, NOISE[12:])
+    hist = jax.tree.map(lambda a, b: jnp.concatenate([a, b]), hist_a, hist_b)
+    return (p_all, s_all, hist_all), (p_end, s_end, hist)
+
+
+def _orbax(tmp_path):
+    def save_and_restore(tree):
+        ckptr = ocp.StandardCheckpointer()
+        path = tmp_path / f"ckpt{len(list(tmp_path.iterdir()))}"
+        ckptr.save(path, tree)
+        ckptr.wait_until_finished()
+        target = jax.tree.map(ocp.utils.to_shape_dtype_struct, tree)
+        restored = ckptr.restore(path, target)
+        ckptr.close()
+        return restored
+
+    return save_and_restore
+
+
+def _flax(tree):
+    blob = flax.serialization.to_bytes(tree)
+    zeros = jax.tree.map(jnp.zeros_like, tree)
+    return flax.serialization.from_bytes(zeros, blob)
+
+
+@pytest.mark.parametrize("how", ["orbax", "flax"])
+def test_checkpoint_resume_is_exact(how, tmp_path):
+    save_and_restore = _orbax(tmp_path) if how == "orbax" else _flax
+    for opt in (
+        optax.inject_hyperparams(optax.sgd)(learning_rate=PLATEAU),
+        optax.chain(optax.sgd(1.0), PLATEAU.as_transform()),
+    ):
+        straight, resumed = _split_run(opt, save_and_restore)
+        chex.assert_trees_all_equal(straight, resumed)
+        chex.assert_trees_all_equal_structs(straight[1], resumed[1])
+        chex.assert_trees_all_equal_dtypes(straight[1], resumed[1])
+
+
+# ---------------------------------------------------------------------------
+# Bad input.
+
+
+def fails(param, shown):
+    return rf"^reduce_on_plateau: `{param}` .*; got {param}={re.escape(shown)}\.$"
+
+
+BAD = [
+    ({"factor": 1.0}, ValueError, fails("factor", "1.0")),
+    ({"factor": 1.5}, ValueError, fails("factor", "1.5")),
+    ({"factor": -0.1}, ValueError, fails("factor", "-0.1")),
+    ({"factor": NAN}, ValueError, fails("factor", "nan")),
+    ({"factor": "0.1"}, TypeError, fails("factor", "'0.1'")),
+    ({"factor": np.ones(2) * 0.1}, TypeError, fails("factor", "[0.1, 0.1]")),
+    ({"patience": -1}, ValueError, fails("patience", "-1")),
+    ({"patience": 2.5}, ValueError, fails("patience", "2.5")),
+    ({"patience": NAN}, ValueError, fails("patience", "nan")),
+    ({"patience": True}, TypeError, fails("patience", "True")),
+    ({"threshold": -1e-4}, ValueError, fails("threshold", "-0.0001")),
+    ({"threshold": NAN}, ValueError, fails("threshold", "nan")),
+    ({"threshold": INF}, ValueError, fails("threshold", "inf")),
+    ({"threshold_mode": "relative"}, ValueError, fails("threshold_mode", "'relative'")),
+    ({"mode": "minimize"}, ValueError, fails("mode", "'minimize'")),
+    ({"mode": None}, ValueError, fails("mode", "None")),
+    ({"cooldown": -2}, ValueError, fails("cooldown", "-2")),
+    ({"cooldown": 0.5}, ValueError, fails("cooldown", "0.5")),
+    ({"min_value": -1.0}, ValueError, fails("min_value", "-1.0")),
+    ({"min_value": NAN}, ValueError, fails("min_value", "nan")),
+    ({"eps": -1e-8}, ValueError, fails("eps", "-1e-08")),
+    ({"eps": NAN}, ValueError, fails("eps", "nan")),
+    ({"base": -0.1}, ValueError, fails("base", "-0.1")),
+    ({"base": NAN}, ValueError, fails("base", "nan")),
+    ({"base": INF}, ValueError, fails("base", "inf")),
+    ({"base": "0.1"}, TypeError, fails("base", "'0.1'")),
+    ({"base": None}, TypeError, fails("base", "None")),
+    ({"base": reduce_on_plateau()}, TypeError, fails("base", "reduce_on_plateau()")),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), BAD, ids=repr)
+def test_rejects_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        reduce_on_plateau(**kwargs)
+
+
+def test_accepts_edge_values():
+    reduce_on_plateau(factor=0.0, patience=0, threshold=0.0, cooldown=0, eps=0.0)
+    reduce_on_plateau(factor=np.float32(0.5), patience=np.int64(3), base=0)
+    assert reduce_on_plateau(patience=4.0).patience == 4

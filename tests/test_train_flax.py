@@ -1,0 +1,326 @@
+"""The Flax example (examples/train_flax.py): it learns, logs its schedule's rates,
+gives the same losses on four devices as on one, resumes from a checkpoint in a new
+process to the same parameters, compares the schedules in a figure and a table, and
+rejects bad command-line input with clear messages.
+
+Runs are tiny (a few epochs of large batches); in-process runs use standard dtype
+promotion, as optax and flax need.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import chex
+import jax
+import numpy as np
+import pytest
+
+import jaxdecay as jd
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "train_flax.py"
+LR = 3e-3  # the example's default --lr
+# 1144 training examples: 8 steps per epoch at batch 128, 5 epochs.
+BATCH, STEPS, PER_EPOCH = 128, 40, 8
+TINY = ["--batch-size", str(BATCH), "--steps", str(STEPS), "--quiet"]
+# A plateau that cuts the rate by half at the end of every epoch after the
+# first: no later epoch can beat the first by the absolute threshold 10.
+PLATEAU = [
+    "--schedule",
+    "reduce_on_plateau",
+    "--set",
+    "patience=0",
+    "--set",
+    "threshold_mode=abs",
+    "--set",
+    "threshold=10.0",
+]
+
+
+@pytest.fixture(scope="module")
+def example():
+    spec = importlib.util.spec_from_file_location("train_flax", EXAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("train_flax", module)  # for its dataclasses
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_here(example, *args):
+    """``main(args)`` in this process: returns its results."""
+    with jax.numpy_dtype_promotion("standard"):
+        return example.main(list(args))
+
+
+def run_process(*args, devices=1, cache=None):
+    """The script in a new process on ``devices`` CPU devices; returns stdout."""
+    env = dict(os.environ)
+    env["JAX_PLATFORMS"] = "cpu"
+    env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={devices}"
+    if cache is not None:  # compiled programs shared between the processes
+        env["JAX_COMPILATION_CACHE_DIR"] = str(cache)
+        env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLE), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def read_log(path) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("jax_cache")
+
+
+@pytest.fixture(scope="module")
+def reference(example, tmp_path_factory):
+    """An uninterrupted tiny run with the default schedule, in this process."""
+    path = tmp_path_factory.mktemp("reference") / "log.json"
+    (result,) = run_here(example, *TINY, "--log-json", str(path))
+    return result, read_log(path)
+
+
+@pytest.fixture(scope="module")
+def plateau_reference(example, tmp_path_factory):
+    path = tmp_path_factory.mktemp("plateau") / "log.json"
+    (result,) = run_here(example, *TINY, *PLATEAU, "--log-json", str(path))
+    return result, read_log(path)
+
+
+# -- it learns, with the schedule it was given -------------------------------------
+
+
+def test_learns(reference):
+    _, log = reference
+    assert log["test_accuracy"] > 0.8  # chance is 0.1
+    loss = np.asarray(log["loss"])
+    assert loss.shape == (STEPS,)
+    assert loss[-PER_EPOCH:].mean() < 0.3 * loss[:PER_EPOCH].mean()
+    assert log["epoch_ends"] == list(range(PER_EPOCH, STEPS + 1, PER_EPOCH))
+
+
+def test_logged_rates_are_the_schedules(reference):
+    result, log = reference
+    schedule = jd.warmup_cosine_decay(LR, warmup_steps=STEPS // 10, decay_steps=STEPS)
+    assert result.schedule == schedule
+    assert log["schedule"] == repr(schedule)
+    chex.assert_trees_all_close(
+        np.asarray(log["learning_rate"], np.float32),
+        np.asarray(schedule(np.arange(STEPS))),
+        rtol=1e-6,
+    )
+
+
+def test_set_overrides_defaults_and_rates_follow(example):
+    args = ["--schedule", "step_decay", "--set", "step_size=5", "--set", "gamma=0.5"]
+    (result,) = run_here(example, *TINY[:2], "--steps", "12", "--quiet", *args)
+    assert result.schedule == jd.step_decay(LR, step_size=5, gamma=0.5)
+    chex.assert_trees_all_close(
+        result.learning_rate,
+        np.float32(LR) * np.float32([1] * 5 + [0.5] * 5 + [0.25] * 2),
+        rtol=1e-6,
+    )
+
+
+@pytest.mark.parametrize("name", ["warmup_stable_decay", "one_cycle", "cyclic"])
+def test_default_parameters_follow_the_run(example, name):
+    """Step counts default from the run's length T, the peak from --lr."""
+    total, lr = 200, 0.01
+    schedule = example.build_schedule(name, {}, total, lr)
+    values = np.asarray(jax.jit(schedule)(np.arange(total)))
+    chex.assert_trees_all_close(values.max(), np.float32(lr), rtol=1e-6)
+    if name == "warmup_stable_decay":
+        assert schedule == jd.warmup_stable_decay(lr, 20, 140, 40)
+    if name == "one_cycle":
+        assert schedule.total_steps == total
+
+
+def test_every_listed_schedule_builds_and_peaks_at_lr(example):
+    for name in example.SCHEDULES:
+        if name == "reduce_on_plateau":
+            continue
+        schedule = example.build_schedule(name, {}, 100, 0.01)
+        peak = np.asarray(jax.jit(schedule)(np.arange(100))).max()
+        chex.assert_trees_all_close(peak, np.float32(0.01), rtol=1e-6)
+
+
+# -- reduce on plateau from the command line -------------------------------------
+
+
+def test_reduce_on_plateau_halves_the_rate_each_epoch(plateau_reference):
+    result, log = plateau_reference
+    assert isinstance(result.schedule, jd.reduce_on_plateau)
+    assert result.schedule.patience == 0 and result.schedule.threshold_mode == "abs"
+    # The rate is LR for two epochs (the first sets `best`, the second fails to
+    # beat it), then halves at every epoch's end.
+    epoch = np.arange(STEPS) // PER_EPOCH
+    expected = np.float32(LR) * np.float32(0.5) ** np.maximum(epoch - 1, 0)
+    chex.assert_trees_all_close(
+        np.asarray(log["learning_rate"], np.float32), expected, rtol=1e-6
+    )
+    assert log["test_accuracy"] > 0.8
+
+
+# -- several devices ---------------------------------------------------------------
+
+
+def test_four_devices_give_the_losses_of_one(reference, tmp_path, cache):
+    _, single = reference
+    # The test process runs on the one default CPU device.
+    assert single["devices"] == 1
+    path = tmp_path / "log.json"
+    out = run_process(*TINY, "--log-json", str(path), devices=4, cache=cache)
+    multi = read_log(path)
+    assert multi["devices"] == 4 and "4 cpu devices" in out
+    chex.assert_trees_all_close(
+        np.asarray(multi["loss"]), np.asarray(single["loss"]), rtol=1e-5
+    )
+    assert multi["learning_rate"] == single["learning_rate"]
+    chex.assert_trees_all_close(
+        multi["params_summary"], single["params_summary"], rtol=1e-4, atol=1e-5
+    )
+
+
+# -- checkpoints -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["reference", "plateau_reference"])
+def test_resume_in_a_new_process_reaches_the_same_parameters(
+    example, request, tmp_path, cache, which
+):
+    _, whole = request.getfixturevalue(which)
+    extra = PLATEAU if which == "plateau_reference" else []
+    ckpt = ["--checkpoint-dir", str(tmp_path / "ckpt"), "--save-every", "12"]
+    # Interrupted after 30 steps: the last save is at step 24, mid-epoch.
+    first = tmp_path / "first.json"
+    run_here(
+        example, *TINY, *extra, *ckpt, "--stop-after", "30", "--log-json", str(first)
+    )
+    first = read_log(first)
+    assert first["steps_done"] == 30 and first["first_step"] == 0
+    assert first["learning_rate"] == whole["learning_rate"][:30]
+
+    second = tmp_path / "second.json"
+    out = run_process(*TINY, *extra, *ckpt, "--log-json", str(second), cache=cache)
+    second = read_log(second)
+    assert second["first_step"] == 24 and second["steps_done"] == STEPS
+    assert "stopped" not in out
+    chex.assert_trees_all_close(
+        np.asarray(second["learning_rate"]),
+        np.asarray(whole["learning_rate"][24:]),
+        rtol=0,
+        atol=0,
+    )
+    chex.assert_trees_all_close(
+        np.asarray(second["loss"]), np.asarray(whole["loss"][24:]), rtol=1e-6
+    )
+    chex.assert_trees_all_close(
+        second["params_summary"], whole["params_summary"], rtol=1e-6
+    )
+    assert second["params_sha256"] == whole["params_sha256"]  # bitwise, on CPU
+    assert second["test_accuracy"] == whole["test_accuracy"]
+
+
+# -- comparing schedules -----------------------------------------------------------
+
+
+def test_compare_writes_a_figure_and_a_table(example, tmp_path, capsys):
+    import matplotlib.image
+
+    png = tmp_path / "compare.png"
+    results = run_here(
+        example, "--compare", "--out", str(png), "--batch-size", "256",
+        "--steps", "8", "--quiet",
+    )  # fmt: skip
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    height, width, _ = matplotlib.image.imread(png).shape
+    assert width > 2 * height > 400
+    out = capsys.readouterr().out
+    assert "| schedule | test accuracy | final train loss |" in out
+    rows = [line for line in out.splitlines() if line.startswith("| ")]
+    names = [row.split("|")[1].strip() for row in rows[1:]]
+    assert names == example.COMPARED == [r.name for r in results]
+    assert len(example.COMPARED) == 10
+    assert all(np.isfinite(r.loss).all() for r in results)
+
+
+# -- bad input ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--schedule", "cosine"],
+            r"unknown schedule 'cosine'; choose one of: constant, .*cosine_decay.*"
+            r"warmup_cosine_decay.*one_cycle.*reduce_on_plateau",
+        ),
+        (
+            ["--schedule", "cosine_decay", "--set", "decay_step=5"],
+            r"cosine_decay has no parameter 'decay_step'; its parameters are: "
+            r"init_value, decay_steps, end_value, exponent",
+        ),
+        (
+            ["--schedule", "one_cycle", "--set", "pct_start=0.3.1"],
+            r"--set pct_start=0.3.1: '0.3.1' is not a Python literal",
+        ),
+        (["--set", "warmup_steps"], r"--set expects key=value, got 'warmup_steps'"),
+        (
+            ["--set", "warmup_steps=50", "--steps", "40"],
+            r"warmup_cosine_decay: `decay_steps` .* must exceed `warmup_steps`; "
+            r"got decay_steps=40, warmup_steps=50",
+        ),
+        (
+            ["--schedule", "one_cycle", "--set", "anneal=cosine"],
+            r"one_cycle: `anneal` must be one of 'cos', 'linear'; got anneal='cosine'",
+        ),
+        (["--batch-size", "0"], r"--batch-size must be >= 1"),
+        (["--compare", "--set", "gamma=0.5"], r"--compare uses every schedule"),
+    ],
+)
+def test_bad_input_exits_2_with_a_clear_message(example, capsys, args, message):
+    with pytest.raises(SystemExit) as exit_info:
+        run_here(example, "--quiet", *args)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert ": error: " in err.splitlines()[-1]
+    assert re.search(message, err), err
+
+
+def test_batch_not_divisible_by_the_devices(tmp_path):
+    env = dict(os.environ, JAX_PLATFORMS="cpu")
+    env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=3"
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLE), "--batch-size", "64", "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "--batch-size 64 must be divisible by the 3 devices; try 63" in proc.stderr
+
+
+def test_help_lists_every_schedule_and_its_defaults(example, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        example.main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for name in example.SCHEDULES:
+        assert f"\n  {name} " in out
+    assert "warmup_cosine_decay  peak_value=LR warmup_steps=T//10 decay_steps=T" in out
