@@ -169,10 +169,13 @@ def lr_find(
     is dropped and no later step is applied.
 
     The suggestion is the rate at the steepest descent of the smoothed loss
-    against :math:`\log \eta`: the minimum of ``numpy.gradient(s, log(rates))``
-    over the steps from ``num_steps // 10`` up to the step with the lowest
-    smoothed loss (the first steps are noisy, and the curve past its minimum is
-    of no interest).  When fewer than 3 steps lie in that window the window
+    against :math:`\log \eta`, over the steps from ``num_steps // 10`` up to
+    the step with the lowest smoothed loss (the first steps are noisy, and the
+    curve past its minimum is of no interest).  The slope at step i is taken
+    across a span of :math:`w` = ``max(1, num_steps // 20)`` steps on each
+    side, :math:`(s_{i+w} - s_{i-w}) / (\log\eta_{i+w} - \log\eta_{i-w})`
+    (clipped to the window), so the noise between neighbouring batches cannot
+    pass for a descent.  When fewer than 3 steps lie in that window the window
     starts at step 0 instead; when the lowest smoothed loss is at step 0 (the
     loss only rose: lower ``min_value``) the suggestion is the first rate.
     The smoothed loss lags the raw one (by up to :math:`1/(1-\beta)` steps), so
@@ -313,7 +316,9 @@ def lr_find(
     run = int(np.sum(ran))
     diverged = bool(stopped)
     losses, smoothed = losses[:run], smoothed[:run]
-    suggestion, rate_at_min = _suggest(rates[:run], smoothed, skip=num_steps // 10)
+    suggestion, rate_at_min = _suggest(
+        rates[:run], smoothed, skip=num_steps // 10, span=max(1, num_steps // 20)
+    )
     if bar.enabled:
         if diverged:
             bar.desc = f"{_FUNC} (stopped: loss diverged)"
@@ -496,7 +501,7 @@ class _Report:
             self.bar.update(advance, lr=float(rate), loss=float(loss))
 
 
-def _suggest(rates, smoothed, *, skip: int) -> tuple[float, float]:
+def _suggest(rates, smoothed, *, skip: int, span: int) -> tuple[float, float]:
     """``(suggestion, rate_at_min)``: the rules documented in :func:`lr_find`."""
     smoothed = np.asarray(smoothed, np.float64)
     bad = np.flatnonzero(~np.isfinite(smoothed))
@@ -509,6 +514,9 @@ def _suggest(rates, smoothed, *, skip: int) -> tuple[float, float]:
     start = skip if at_min - skip >= 2 else 0
     if at_min - start < 1:
         return float(rates[0]), float(rates[at_min])
-    window = slice(start, at_min + 1)
-    slope = np.gradient(smoothed[window], np.log(rates[window]))
-    return float(rates[start + int(np.argmin(slope))]), float(rates[at_min])
+    i = np.arange(start, at_min + 1)
+    hi = np.minimum(i + span, at_min)
+    lo = np.maximum(i - span, start)
+    log_rates = np.log(rates)
+    slope = (smoothed[hi] - smoothed[lo]) / (log_rates[hi] - log_rates[lo])
+    return float(rates[i[int(np.argmin(slope))]]), float(rates[at_min])

@@ -145,6 +145,29 @@ def test_suggestion_on_least_squares_lies_in_the_derived_band():
     np.testing.assert_allclose(suggestions[0], suggestions[1], rtol=1e-3)
 
 
+def test_noise_between_batches_is_not_taken_for_a_descent():
+    """Minibatches of different losses: the smoothed curve wobbles by several
+    percent at tiny rates, long before any learning.  The suggestion
+    must still land where the loss really falls (same band as above, with L
+    the largest curvature over the batches), not in the early wobble."""
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(20, 16, 4)).astype(np.float32)
+    b = (a @ np.arange(4.0)).astype(np.float32)
+    curvature = max(
+        np.linalg.eigvalsh(x.T.astype(np.float64) @ x / 16).max() for x in a
+    )
+
+    def step(x, learning_rate, batch):
+        xs, ys = batch
+        loss, grad = jax.value_and_grad(lambda x: 0.5 * jnp.mean((xs @ x - ys) ** 2))(x)
+        return x - learning_rate * grad, loss
+
+    result = lr_find(step, jnp.zeros(4), (a, b), min_value=1e-6, max_value=1.0)
+    wobble = result.smoothed_losses[:50]
+    assert np.ptp(wobble) / wobble.mean() > 0.02  # the noise is there
+    assert 0.05 / curvature < result.suggestion < 2.0 / curvature
+
+
 def test_suggestion_for_adam_on_a_small_mlp_trains_well():
     """Adam moves each weight by about the rate per step, so on unit-scale
     weights good rates lie well between 1e-4 and 0.3; training at the
