@@ -534,8 +534,15 @@ PARAMS = {"w": jnp.asarray([1.0, -2.0], jnp.float32)}
 PLATEAU = reduce_on_plateau(factor=0.5, patience=1, threshold=0.05, base=0.3)
 
 
-def test_inject_hyperparams_train_loop_follows_the_reference():
-    opt = optax.inject_hyperparams(optax.sgd)(learning_rate=PLATEAU)
+def _inject_stateful(factory):
+    # optax's older name for the same wrapper (deprecated since optax 0.1.9).
+    with pytest.deprecated_call():
+        return optax.inject_stateful_hyperparams(factory)
+
+
+@pytest.mark.parametrize("inject", [optax.inject_hyperparams, _inject_stateful])
+def test_inject_hyperparams_train_loop_follows_the_reference(inject):
+    opt = inject(optax.sgd)(learning_rate=PLATEAU)
     with jax.numpy_dtype_promotion("standard"):
         opt_state = opt.init(PARAMS)
     (_, last), (losses, states) = make_train(opt)(PARAMS, opt_state, NOISE)
