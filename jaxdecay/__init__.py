@@ -9,6 +9,8 @@ from ._compose import repeat as repeat
 from ._compose import shift as shift
 from ._compose import staircase as staircase
 from ._compose import warmup as warmup
+from ._config import from_config as from_config
+from ._config import parse as parse
 from ._cycles import cosine_restarts as cosine_restarts
 from ._cycles import cyclic as cyclic
 from ._cycles import one_cycle as one_cycle
@@ -58,6 +60,7 @@ __all__ = [
     "cosine_restarts",
     "cyclic",
     "exponential_decay",
+    "from_config",
     "from_fn",
     "hyperparams",
     "inverse_sqrt_decay",
@@ -70,6 +73,7 @@ __all__ = [
     "natural_exp_decay",
     "one_cycle",
     "one_cycle_momentum",
+    "parse",
     "piecewise_constant",
     "piecewise_linear",
     "polynomial_decay",

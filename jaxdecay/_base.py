@@ -123,6 +123,17 @@ class Schedule:
         ]
         return "\n".join(lines)
 
+    def to_config(self) -> dict:
+        """This schedule as a plain JSON-able ``dict`` (see :func:`from_config`).
+
+        Examples:
+          >>> step_decay(0.1, step_size=30, gamma=0.5).to_config()
+          {'name': 'step_decay', 'init_value': 0.1, 'step_size': 30, 'gamma': 0.5}
+        """
+        from ._config import to_config
+
+        return to_config(self)
+
     def breakpoints(self) -> tuple[int, ...]:
         """Steps where the schedule changes phase (boundaries, restarts), as far
         as they are known without evaluating it; used by :meth:`describe`."""
