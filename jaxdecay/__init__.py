@@ -35,6 +35,7 @@ from ._piecewise import piecewise_linear as piecewise_linear
 from ._plateau import PlateauState as PlateauState
 from ._plateau import ScaleByPlateauState as ScaleByPlateauState
 from ._plateau import reduce_on_plateau as reduce_on_plateau
+from ._plot import plot as plot
 from ._presets import warmup_cosine_decay as warmup_cosine_decay
 from ._presets import warmup_stable_decay as warmup_stable_decay
 from ._progress import ProgressBar as ProgressBar
@@ -76,6 +77,7 @@ __all__ = [
     "parse",
     "piecewise_constant",
     "piecewise_linear",
+    "plot",
     "polynomial_decay",
     "recurrence",
     "reduce_on_plateau",
