@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 
 from . import _checks as chk
@@ -303,7 +304,9 @@ class from_fn(Schedule):
     schedule, so it joins the algebra.
 
     The function receives integer steps as integers and float steps as floats,
-    already clamped at 0; it must be traceable to be used under ``jax.jit``.
+    already clamped at 0, one step at a time (arrays of steps are mapped with
+    ``jax.vmap``, so functions written for a scalar step, as optax's are, work
+    on arrays); it must be traceable.
 
     Args:
       fn: a callable ``fn(step) -> value``.
@@ -324,5 +327,11 @@ class from_fn(Schedule):
 
     def _evaluate(self, n, f):
         step = n if f is None else num.real(n, f)
-        value = jnp.asarray(self.fn(step), num.float_dtype())
-        return jnp.broadcast_to(value, jnp.broadcast_shapes(value.shape, n.shape))
+
+        def one(s):
+            return jnp.asarray(self.fn(s), num.float_dtype())
+
+        if step.ndim == 0:
+            return one(step)
+        flat = jax.vmap(one)(step.reshape(-1))
+        return flat.reshape(step.shape)

@@ -153,3 +153,18 @@ def test_plot_on_given_axes_and_bad_input():
         jd.plot(3.0, 10)
     with pytest.raises(ValueError, match="`steps` must be >= 1"):
         jd.plot(jd.constant(1.0), 0)
+
+
+def test_gallery_covers_every_schedule():
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    try:
+        import make_gallery
+    finally:
+        sys.path.pop(0)
+    from catalog import SCHEDULE_NAMES
+
+    drawn = make_gallery.panels()
+    classes = {getattr(jd, name).__name__ for name in SCHEDULE_NAMES}
+    assert set(drawn) == classes
+    for name, (_, schedule) in drawn.items():
+        assert type(schedule).__name__ == name
