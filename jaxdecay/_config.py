@@ -41,15 +41,26 @@ def _registry() -> dict[str, type]:
     }
 
 
+def _plateau():
+    from ._plateau import reduce_on_plateau
+
+    return reduce_on_plateau
+
+
+def _constructors() -> dict[str, type]:
+    """Everything a config or a spec may name: the schedules and the plateau."""
+    return {**_registry(), "reduce_on_plateau": _plateau()}
+
+
 def _known() -> str:
-    return ", ".join(sorted(_registry()))
+    return ", ".join(sorted(_constructors()))
 
 
 # -- to_config --------------------------------------------------------------------
 
 
 def _value(x, where: str):
-    if isinstance(x, Schedule):
+    if isinstance(x, (Schedule, _plateau())):
         return to_config(x)
     if x is None or isinstance(x, (bool, str)):
         return x
@@ -77,31 +88,36 @@ def _value(x, where: str):
     raise TypeError(f"to_config: `{where}` has a value a config cannot hold: {x!r}.")
 
 
-def to_config(schedule: Schedule) -> dict[str, Any]:
+def to_config(schedule) -> dict[str, Any]:
     """The schedule as a plain, JSON-able ``dict``: ``{"name": name, **args}``.
 
     Nested schedules become nested configs; numbers become Python numbers (arrays
     nested lists); arguments left at their defaults are left out.
-    ``from_config(to_config(s)) == s`` for every schedule built from numbers.
-    A schedule holding a Python function (``from_fn``, a callable ``factor`` of
-    ``recurrence``) or traced values raises ``TypeError``.
+    ``from_config(to_config(s)) == s`` for every schedule built from numbers,
+    :class:`reduce_on_plateau` included (its products with schedules are listed
+    under ``"multipliers"``).  A schedule holding a Python function
+    (``from_fn``, a callable ``factor`` of ``recurrence``) or traced values
+    raises ``TypeError``.
 
     Examples:
       >>> to_config(cosine_decay(0.1, decay_steps=1000))
       {'name': 'cosine_decay', 'init_value': 0.1, 'decay_steps': 1000}
     """
-    if not isinstance(schedule, Schedule):
+    plateau = _plateau()
+    if not isinstance(schedule, (Schedule, plateau)):
         raise TypeError(
             f"to_config: `schedule` must be a jaxdecay schedule; got {schedule!r}."
         )
     name = type(schedule).__name__
-    if _registry().get(name) is not type(schedule):
+    if _constructors().get(name) is not type(schedule):
         raise TypeError(f"to_config: {name} is not a public schedule.")
     config: dict[str, Any] = {KEY: name}
     for field in dataclasses.fields(schedule):
-        if not field.init:
-            continue
         value = getattr(schedule, field.name)
+        if not field.init:
+            if isinstance(schedule, plateau) and field.name == "multipliers" and value:
+                config[field.name] = _value(value, f"{name}.{field.name}")
+            continue
         if field.default is not dataclasses.MISSING and _same(value, field.default):
             continue
         config[field.name] = _value(value, f"{name}.{field.name}")
@@ -168,14 +184,18 @@ def from_config(config, *, _where: str = "config") -> Schedule:
             f"keys {sorted(plain)}."
         )
     name = plain.pop(KEY)
-    cls = _registry().get(name) if isinstance(name, str) else None
+    cls = _constructors().get(name) if isinstance(name, str) else None
     if cls is None:
         raise ValueError(
             f"from_config: `{_where}.{KEY}` must be one of {_known()}; got {name!r}."
         )
+    multipliers = plain.pop("multipliers", []) if cls is _plateau() else []
     kwargs = {k: _decode(v, f"{_where}.{k}") for k, v in plain.items()}
     try:
-        return cls(**kwargs)
+        out = cls(**kwargs)
+        for i, m in enumerate(multipliers):
+            out = out * _decode(m, f"{_where}.multipliers[{i}]")
+        return out
     except TypeError as error:
         if "argument" not in str(error):
             raise
@@ -214,6 +234,14 @@ def _eval(text: str, node):
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
         lhs, rhs = _eval(text, node.left), _eval(text, node.right)
+        plateau = _plateau()
+        if isinstance(lhs, plateau) or isinstance(rhs, plateau):
+            if not isinstance(node.op, ast.Mult):
+                _fail(text, node, "a reduce_on_plateau combines by `*` only")
+            try:
+                return lhs * rhs
+            except TypeError as error:
+                _fail(text, node, str(error))
         ok = (int, float, Schedule)
         if not (isinstance(lhs, ok) and isinstance(rhs, ok)) or isinstance(lhs, bool):
             _fail(text, node, "`+ - * /` combine schedules and numbers only")
@@ -225,7 +253,7 @@ def _eval(text: str, node):
     if isinstance(node, ast.Name):
         if node.id in ("inf", "nan"):
             return float(node.id)
-        if node.id in _registry():
+        if node.id in _constructors():
             _fail(text, node, f"{node.id} must be called: {node.id}(...)")
         _fail(text, node, f"unknown name {node.id!r}; known schedules: {_known()}")
     if isinstance(node, ast.Call):
@@ -252,7 +280,7 @@ def _call(text: str, node: ast.Call):
         what = "attribute access" if isinstance(node.func, ast.Attribute) else "a call"
         _fail(text, node.func, f"{what} is not allowed; call a schedule by its name")
     name = node.func.id
-    cls = _registry().get(name)
+    cls = _constructors().get(name)
     if cls is None:
         _fail(text, node.func, f"unknown schedule {name!r}; known: {_known()}")
     if any(isinstance(a, ast.Starred) for a in node.args) or any(
@@ -300,6 +328,6 @@ def parse(spec: str) -> Schedule:
             f"\n  {text}\n  {' ' * col}^"
         ) from None
     out = _eval(text, tree.body)
-    if not isinstance(out, Schedule):
+    if not isinstance(out, (Schedule, _plateau())):
         raise ValueError(f"parse: {spec!r} is a {type(out).__name__}, not a schedule.")
     return out

@@ -365,6 +365,17 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
 
         return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
+    def to_config(self) -> dict:
+        """This plateau as a plain JSON-able ``dict`` (see ``jaxdecay.from_config``).
+
+        Examples:
+          >>> reduce_on_plateau(patience=3, base=0.1).to_config()
+          {'name': 'reduce_on_plateau', 'patience': 3, 'base': 0.1}
+        """
+        from ._config import to_config
+
+        return to_config(self)
+
     # -- composition --------------------------------------------------------------
 
     def __mul__(self, other):

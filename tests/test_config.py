@@ -211,3 +211,33 @@ def test_parser_reports_the_schedules_own_error():
 def test_bad_configs(config, error, message):
     with pytest.raises(error, match=message):
         jd.from_config(config)
+
+
+@pytest.mark.parametrize(
+    "plateau",
+    [
+        jd.reduce_on_plateau(),
+        jd.reduce_on_plateau(0.5, 3, mode="max", threshold_mode="abs", base=0.1),
+        jd.reduce_on_plateau(patience=2, base=jd.cosine_decay(1.0, 100)),
+        jd.warmup_cosine_decay(1e-3, 10, 100) * jd.reduce_on_plateau(patience=5) * 2.0,
+    ],
+    ids=repr,
+)
+def test_the_plateau_schedule_round_trips(plateau):
+    config = plateau.to_config()
+    back = jd.from_config(json.loads(json.dumps(config)))
+    assert back == plateau
+    assert jd.parse(repr(plateau)) == plateau
+    state_a, state_b = plateau.init(), back.init()
+    for loss in [3.0, 2.0, 2.5, 2.4, 2.6, 2.7, 1.0, 1.5, 1.6, 1.7]:
+        state_a = plateau.update(state_a, value=loss)
+        state_b = back.update(state_b, value=loss)
+        assert float(plateau(state_a)) == float(back(state_b))
+
+
+def test_the_plateau_in_specs():
+    assert jd.parse("reduce_on_plateau(patience=2, base=0.1)") == jd.reduce_on_plateau(
+        patience=2, base=0.1
+    )
+    with pytest.raises(ValueError, match="combines by `\\*` only"):
+        jd.parse("reduce_on_plateau() + constant(1.0)")
