@@ -1,6 +1,7 @@
 """jaxdecay: learning-rate schedules for JAX and Optax, as exact, composable,
 jit-compatible values."""
 
+from . import torch as torch
 from ._base import Schedule as Schedule
 from ._compose import arithmetic as arithmetic
 from ._compose import clip as clip

@@ -101,25 +101,58 @@ class Schedule:
             parts.append(f"{field.name}={_show(value)}")
         return f"{type(self).__name__}({', '.join(parts)})"
 
+    def key_points(self, steps=None) -> list[tuple[int, float]]:
+        """``(step, value)`` at step 0, at every breakpoint (phase changes,
+        restarts, boundaries) and at the last step; used by :meth:`describe`,
+        :func:`plot` and the ``jaxdecay`` command.
+
+        Args:
+          steps: a number of steps (``0 .. steps-1``) or the steps themselves;
+            by default up to twice the last breakpoint (at least 10).
+
+        Examples:
+          >>> warmup_cosine_decay(1.0, 10, 100).key_points(100)
+          [(0, 0.0), (10, 1.0), (99, 0.000304...)]
+        """
+        if steps is None:
+            marks = self.breakpoints()
+            steps = 2 * max([*marks, 5]) + 1
+        steps = np.arange(int(steps)) if np.ndim(steps) == 0 else np.asarray(steps)
+        first, last = int(steps.min()), int(steps.max())
+        at = sorted(
+            {first, last, *(int(b) for b in self.breakpoints() if first <= b <= last)}
+        )
+        values = np.asarray(self(np.asarray(at)), np.float64)
+        return [(s, float(v)) for s, v in zip(at, values, strict=True)]
+
     def describe(self, steps=None) -> str:
-        """A readable summary: the configuration and values at a few steps.
+        """A readable summary: the configuration, what the schedule does, and its
+        phases (the values at its key points and a few steps in between).
 
         Args:
           steps: steps to show; by default 0 and the points where this schedule
             changes phase, as far as they are known, plus a few in between.
+
+        Examples:
+          >>> print(step_decay(0.1, step_size=30, gamma=0.5).describe([0, 30, 60]))
+          step_decay(init_value=0.1, step_size=30, gamma=0.5)
+            Step decay: ...
+            step  0: 0.1
+            step 30: 0.05
+            step 60: 0.025
         """
         if steps is None:
-            marks = sorted({0, *self.breakpoints()})
+            marks = [s for s, _ in self.key_points()]
             end = max(marks[-1], 10)
-            steps = sorted({*marks, end // 4, end // 2, (3 * end) // 4, end, 2 * end})
+            steps = sorted({*marks, end // 4, end // 2, (3 * end) // 4, end})
         doc = (type(self).__doc__ or "").strip().split("\n\n")[0]
         lines = [repr(self)]
         if doc:
             lines.append("  " + " ".join(doc.split()))
-        values = np.asarray(self(np.asarray(steps)))
+        values = np.asarray(self(np.asarray(steps)), np.float64)
         width = max(len(str(s)) for s in steps)
         lines += [
-            f"  step {s:>{width}}: {v:.6g}" for s, v in zip(steps, values, strict=False)
+            f"  step {s:>{width}}: {v:.6g}" for s, v in zip(steps, values, strict=True)
         ]
         return "\n".join(lines)
 

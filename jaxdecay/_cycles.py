@@ -396,7 +396,7 @@ class cosine_restarts(Schedule):
                 remaining = remaining - f
             length = num.real(period, None)
         else:
-            top = float(np.iinfo(num.int_dtype()).max)
+            top = num._largest_float_below_int_max(np.float64, num.int_dtype())
             starts = _restart_table(self.first_period, self.period_mult, top)
             ends = np.append(
                 starts[1:],

@@ -52,12 +52,11 @@ def _steps(steps) -> np.ndarray:
 
 
 def key_points(schedule, steps) -> list[tuple[int, float]]:
-    """``(step, value)`` at step 0, at every breakpoint within ``steps`` (phase
-    changes, restarts, boundaries) and at the last step."""
-    steps = _steps(steps)
-    first, last = int(steps.min()), int(steps.max())
-    marks = getattr(schedule, "breakpoints", lambda: ())()
-    at = sorted({first, last, *(int(b) for b in marks if first <= b <= last)})
+    """A schedule's key points within ``steps`` (see :meth:`Schedule.key_points`);
+    plain callables have only their first and last step."""
+    if isinstance(schedule, Schedule):
+        return schedule.key_points(_steps(steps))
+    at = [int(_steps(steps).min()), int(_steps(steps).max())]
     values = np.asarray(schedule(np.asarray(at)), np.float64)
     return [(s, float(v)) for s, v in zip(at, values, strict=True)]
 
