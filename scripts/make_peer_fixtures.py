@@ -1,6 +1,6 @@
 """Runs the real peers and writes the fixtures the port tests compare against.
 
-    pip install torch==2.13.0 transformers keras   # the peers: never needed by the tests
+    pip install torch==2.13.0 transformers keras   # the peers; the tests need none
     KERAS_BACKEND=jax python scripts/make_peer_fixtures.py [torch transformers keras]
 
 Each ``scripts/fixtures_<peer>.py`` builds its peer's schedules in several
