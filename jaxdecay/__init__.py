@@ -2,6 +2,7 @@
 jit-compatible values."""
 
 from . import torch as torch
+from . import transformers as transformers
 from ._base import Schedule as Schedule
 from ._compose import arithmetic as arithmetic
 from ._compose import clip as clip
