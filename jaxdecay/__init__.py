@@ -1,6 +1,7 @@
 """jaxdecay: learning-rate schedules for JAX and Optax, as exact, composable,
 jit-compatible values."""
 
+from . import keras as keras
 from . import torch as torch
 from . import transformers as transformers
 from ._base import Schedule as Schedule
