@@ -9,6 +9,7 @@ from ._compose import arithmetic as arithmetic
 from ._compose import clip as clip
 from ._compose import from_fn as from_fn
 from ._compose import repeat as repeat
+from ._compose import scale_steps as scale_steps
 from ._compose import shift as shift
 from ._compose import staircase as staircase
 from ._compose import warmup as warmup
@@ -85,6 +86,7 @@ __all__ = [
     "recurrence",
     "reduce_on_plateau",
     "repeat",
+    "scale_steps",
     "sgdr",
     "shift",
     "staircase",

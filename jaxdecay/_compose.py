@@ -3,11 +3,13 @@ warmup, and wrapping foreign callables."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from . import _checks as chk
 from . import _numerics as num
@@ -15,7 +17,16 @@ from ._base import Schedule, build, schedule_class, setfield
 from ._decay import linear
 from ._join import as_schedule, join
 
-__all__ = ["arithmetic", "clip", "shift", "repeat", "staircase", "warmup", "from_fn"]
+__all__ = [
+    "arithmetic",
+    "clip",
+    "shift",
+    "repeat",
+    "scale_steps",
+    "staircase",
+    "warmup",
+    "from_fn",
+]
 
 _OPS = {
     "+": jnp.add,
@@ -205,6 +216,70 @@ class repeat(Schedule):
     def breakpoints(self):
         p = self.period
         return (p, 2 * p, 3 * p) if chk.is_concrete(p) else ()
+
+
+@schedule_class
+class scale_steps(Schedule):
+    """A periodic schedule read ``factor`` times faster: ``s(factor * t)``.
+
+    ``schedule`` must repeat every ``period`` steps (a :class:`repeat`, say);
+    the step is first reduced modulo the period of ``t -> factor * t mod
+    period``, so ``factor * t`` is formed exactly in integers at any step.  It
+    puts a cosine of a fractional number of cycles on whole steps (e.g.
+    transformers' ``num_cycles``): the wave's half period and the factor are
+    the fraction's denominator and numerator.
+
+    .. math:: \\eta(t) = s\\big((F\\,(t \\bmod P')) + F\\,\\{t\\}\\big),
+       \\quad P' = P / \\gcd(F, P)
+
+    Args:
+      schedule: a schedule that repeats every ``period`` steps.
+      factor: F, a whole number of steps of ``schedule`` per step, >= 1.
+      period: P, the period of ``schedule``, >= 1.
+
+    Examples:
+      >>> wave = repeat(cosine_decay(1.0, 4), period=4)
+      >>> lr = scale_steps(wave, factor=2, period=4)
+      >>> print([round(float(lr(t)), 3) for t in range(4)])
+      [1.0, 0.5, 1.0, 0.5]
+    """
+
+    schedule: Any
+    factor: int
+    period: int
+    _static = ("factor", "period")
+
+    def __post_init__(self):
+        name = "scale_steps"
+        setfield(self, "schedule", as_schedule(name, "schedule", self.schedule))
+        for field in ("factor", "period"):
+            value = chk.integer(name, field, getattr(self, field), low=1)
+            if not chk.is_concrete(value):
+                chk.fail(
+                    name, field, value, "a concrete integer (it fixes the steps)",
+                    TypeError,
+                )  # fmt: skip
+            setfield(self, field, int(value))
+        cycle = self.period // math.gcd(self.factor, self.period)
+        if self.factor * cycle > np.iinfo(np.int32).max:
+            chk.fail(
+                name,
+                "factor",
+                self.factor,
+                f"small enough that factor * {cycle} (the reduced period) fits in "
+                "int32, so the scaled step is exact",
+            )
+
+    def _evaluate(self, n, f):
+        cycle = self.period // math.gcd(self.factor, self.period)
+        x = (n % num.as_int(cycle)) * num.as_int(self.factor)
+        if f is None:
+            return self.schedule._evaluate(x, None)
+        scaled = f * num.as_float(self.factor)
+        whole = jnp.floor(scaled)
+        return self.schedule._evaluate(
+            x + whole.astype(x.dtype), (scaled - whole).astype(f.dtype)
+        )
 
 
 @schedule_class

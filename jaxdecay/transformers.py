@@ -52,15 +52,12 @@ import math
 import numbers
 import warnings
 from fractions import Fraction
-from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
 
 from . import _checks as chk
-from . import _numerics as num
-from ._base import Schedule, schedule_class
-from ._compose import clip, repeat, shift
+from ._compose import clip, repeat, scale_steps, shift
 from ._decay import constant, cosine_decay, inverse_sqrt_decay, linear
 from ._decay import polynomial_decay as _polynomial_decay
 from ._join import join
@@ -157,33 +154,6 @@ def _fraction(func, name, value, what):
 # Building blocks, all compositions of core schedules.
 
 
-@schedule_class
-class _scaled_steps(Schedule):
-    """``schedule`` evaluated at step ``factor * t`` (exact integers).
-
-    ``schedule`` must be periodic with the integer ``period``; the step is
-    reduced modulo the period of ``t -> factor * t mod period`` first, so the
-    product stays below ``factor * period`` (checked to fit in int32).  Only
-    the step is mapped: the values are the core schedule's.
-    """
-
-    schedule: Any
-    factor: int
-    period: int
-    _static = ("factor", "period")
-
-    def _evaluate(self, n, f):
-        cycle = self.period // math.gcd(self.factor, self.period)
-        x = (n % num.as_int(cycle)) * num.as_int(self.factor)
-        if f is None:
-            return self.schedule._evaluate(x, None)
-        scaled = f * num.as_float(self.factor)
-        whole = jnp.floor(scaled)
-        return self.schedule._evaluate(
-            x + whole.astype(x.dtype), (scaled - whole).astype(f.dtype)
-        )
-
-
 def _scaled(func, schedule, factor, period, what):
     if factor == 1:
         return schedule
@@ -193,7 +163,7 @@ def _scaled(func, schedule, factor, period, what):
             f"32-bit steps (num_cycles has numerator {factor}, one period spans "
             f"{period} scaled steps); use a shorter run or a simpler num_cycles."
         )
-    return _scaled_steps(schedule, factor, period)
+    return scale_steps(schedule, factor, period)
 
 
 def _wave(func, high, low, length, num_cycles):

@@ -51,6 +51,7 @@ PANELS = {
     "clip": "clip(cosine_restarts(1.0, 250), min_value=0.3)",
     "shift": "shift(cosine_decay(1.0, 500), 300)",
     "repeat": "repeat(warmup_cosine_decay(1.0, 50, 250), 250)",
+    "scale_steps": "scale_steps(repeat(cosine_decay(1.0, 100), 100), 3, 100)",
     "staircase": "staircase(cosine_decay(1.0, 1000), 100)",
     "warmup": "warmup(exponential_decay(1.0, 0.995), 150)",
 }

@@ -907,6 +907,17 @@ add(
     50,
 )
 add(
+    "scale_steps_three_tenths",
+    "scale_steps",
+    lambda: jd.scale_steps(jd.repeat(jd.cosine_decay(1.0, 10), 10), 3, 10),
+    lambda t: (
+        0.5 * (1 + np.cos(np.pi * np.mod(3 * np.asarray(t, np.float64), 10) / 10))
+    ),
+    lambda v: jd.scale_steps(jd.repeat(jd.cosine_decay(v, 10), 10), 3, 10),
+    1.0,
+    25,
+)
+add(
     "staircase_exponential_every_100",
     "staircase",
     lambda: jd.staircase(jd.exponential_decay(0.1, 0.9, transition_steps=100), 100),
@@ -1039,6 +1050,7 @@ CORE = [
         "clip_both",
         "shift_advance",
         "repeat_warmup_cosine",
+        "scale_steps_three_tenths",
         "staircase_exponential_every_100",
         "warmup_exponential_from_init",
         "from_fn_optax_linear",

@@ -241,3 +241,30 @@ def test_the_plateau_in_specs():
     )
     with pytest.raises(ValueError, match="combines by `\\*` only"):
         jd.parse("reduce_on_plateau() + constant(1.0)")
+
+
+# -- the compatibility ports: their schedules are core schedules ------------------
+
+
+def _port_cases():
+    import peers
+
+    for peer in ("torch", "transformers", "keras"):
+        for case in peers.load(peer)["cases"]:
+            yield pytest.param(peer, case, id=f"{peer}-{case['id']}")
+
+
+@pytest.mark.filterwarnings("ignore:Both num_training_steps")
+@pytest.mark.parametrize("peer, case", list(_port_cases()))
+def test_every_port_round_trips(peer, case):
+    import peers
+
+    schedule = peers.build(case, getattr(jd, peer))
+    try:
+        config = schedule.to_config()
+    except TypeError as error:  # LambdaLR, MultiplicativeLR, CyclicLR(scale_fn)
+        assert "Python function" in str(error)
+        return
+    back = jd.from_config(json.loads(json.dumps(config)))
+    assert back == schedule
+    assert jd.parse(repr(schedule)) == schedule

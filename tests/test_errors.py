@@ -892,6 +892,24 @@ CASES = [
         fails("repeat", "schedule", "None"),
     ),
     (
+        "scale_steps-factor-zero",
+        lambda: jd.scale_steps(jd.repeat(COS, 10), 0, 10),
+        ValueError,
+        fails("scale_steps", "factor", "0"),
+    ),
+    (
+        "scale_steps-period-fraction",
+        lambda: jd.scale_steps(jd.repeat(COS, 10), 3, 2.5),
+        ValueError,
+        fails("scale_steps", "period", "2.5"),
+    ),
+    (
+        "scale_steps-too-fast",
+        lambda: jd.scale_steps(jd.repeat(COS, 10**6 + 1), 10**6, 10**6 + 1),
+        ValueError,
+        fails("scale_steps", "factor", "1000000"),
+    ),
+    (
         "staircase-every-zero",
         lambda: jd.staircase(COS, 0),
         ValueError,
