@@ -30,6 +30,8 @@ from ._decay import multistep_decay as multistep_decay
 from ._decay import natural_exp_decay as natural_exp_decay
 from ._decay import polynomial_decay as polynomial_decay
 from ._decay import step_decay as step_decay
+from ._inject import InjectState as InjectState
+from ._inject import inject as inject
 from ._join import join as join
 from ._lr_find import LRFindResult as LRFindResult
 from ._lr_find import lr_find as lr_find
@@ -53,6 +55,7 @@ wsd = warmup_stable_decay
 __version__ = "0.1.0"
 
 __all__ = [
+    "InjectState",
     "LRFindResult",
     "PlateauState",
     "ProgressBar",
@@ -68,6 +71,7 @@ __all__ = [
     "from_config",
     "from_fn",
     "hyperparams",
+    "inject",
     "inverse_sqrt_decay",
     "inverse_time_decay",
     "join",

@@ -7,9 +7,15 @@ from typing import Any
 import jax
 import optax
 
+from ._inject import InjectState
+
 __all__ = ["hyperparams"]
 
-_INJECT_STATES = (optax.InjectStatefulHyperparamsState, optax.InjectHyperparamsState)
+_INJECT_STATES = (
+    optax.InjectStatefulHyperparamsState,
+    optax.InjectHyperparamsState,
+    InjectState,
+)
 
 
 def _is_inject(x) -> bool:
@@ -45,7 +51,8 @@ def _collect(node, prefix, found):
 def hyperparams(opt_state: Any) -> dict[str, jax.Array]:
     """The current value of every injected hyperparameter in an optimizer state.
 
-    Finds every ``optax.inject_hyperparams`` state wherever it sits: inside
+    Finds every ``optax.inject_hyperparams`` state (and every
+    :class:`InjectState` of :func:`inject`) wherever it sits: inside
     ``optax.chain``, ``optax.multi_transform``, ``optax.MultiSteps``,
     ``optax.apply_if_finite``, another injected optimizer, or a flax
     ``nnx.Optimizer`` (pass the optimizer or its ``opt_state``).  Works inside
@@ -79,8 +86,8 @@ def hyperparams(opt_state: Any) -> dict[str, jax.Array]:
     if not found:
         raise ValueError(
             "hyperparams: the optimizer state holds no injected hyperparameters; "
-            "build the optimizer with optax.inject_hyperparams, e.g. "
-            "optax.inject_hyperparams(optax.adam)(learning_rate=schedule), "
+            "build the optimizer with jaxdecay.inject or optax.inject_hyperparams, "
+            "e.g. jaxdecay.inject(optax.adam)(learning_rate=schedule), "
             "so its state records them. Got a state of type "
             f"{type(opt_state).__name__}."
         )

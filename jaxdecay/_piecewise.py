@@ -90,7 +90,7 @@ class piecewise_constant(Schedule):
 
     def _evaluate(self, n, f):
         i = num.count_at_most(self.boundaries, n)
-        return jnp.take(num.as_float(self.values), i, axis=-1)
+        return jnp.take(num.as_float(self.values), i, axis=-1, mode="clip")
 
     def breakpoints(self):
         b = self.boundaries
@@ -136,6 +136,9 @@ class piecewise_linear(Schedule):
         setfield(self, "values", v)
 
     def _evaluate(self, n, f):
+        if chk.is_concrete(self.boundaries) and chk.is_concrete(self.values):
+            if np.ndim(self.boundaries) == 1 and np.ndim(self.values) == 1:
+                return self._evaluate_table(n, f)
         b = num.as_int(self.boundaries)
         v = num.as_float(self.values)
         last = b.shape[-1] - 1
@@ -152,6 +155,48 @@ class piecewise_linear(Schedule):
             remaining = remaining - f
         between = v_lo * (remaining / length) + v_hi * (done / length)
         return jnp.where(inside, between, jnp.where(i == 0, v_lo, v_hi))
+
+    def _tables(self):
+        """Host tables, one row per piece ``i`` (0 before the first point,
+        ``len(boundaries)`` after the last): the ends ``(b_lo, b_hi)`` of the
+        segment and the weights ``(v_lo, v_hi) / (b_hi - b_lo)``, in float64
+        rounded once.  The rows before the first point and after the last are
+        segments of length 1 with equal values at both ends, so that clamping
+        the step into the row's segment gives the held value exactly."""
+        tables = self.__dict__.get("_table_cache")
+        if tables is None:
+            top = np.iinfo(num.int_dtype()).max
+            b = np.minimum(np.asarray(self.boundaries, np.int64), top)
+            v = np.asarray(self.values, np.float64)
+            lo = np.concatenate([[b[0] - 1], b])
+            hi = np.concatenate([b, [b[-1]]])
+            lo[-1] = b[-1] - 1
+            v_lo = np.concatenate([[v[0]], v])
+            v_hi = np.concatenate([v, [v[-1]]])
+            length = np.maximum(hi - lo, 1).astype(np.float64)
+            with np.errstate(invalid="ignore", over="ignore"):
+                weights = np.stack([v_lo / length, v_hi / length], axis=-1)
+            tables = (np.stack([lo, hi], axis=-1), weights)
+            object.__setattr__(self, "_table_cache", tables)
+        return tables
+
+    def _evaluate_table(self, n, f):
+        # The same as the general path below with the per-piece arithmetic
+        # done on the host: one lookup, two gathers of a row, a clamp and a
+        # dot product, so the graph (and its compile time) stays small.
+        ends, weights = self._tables()
+        i = num.count_at_most(self.boundaries, n)
+        row = jnp.take(jnp.asarray(ends, n.dtype), i, axis=0, mode="clip")
+        w = jnp.take(jnp.asarray(weights, num.float_dtype()), i, axis=0, mode="clip")
+        b_lo, b_hi = row[..., 0], row[..., 1]
+        t = jnp.minimum(jnp.maximum(n, b_lo), b_hi)
+        done = num.real(t - b_lo, None)
+        remaining = num.real(b_hi - t, None)
+        if f is not None:
+            inside = (i > 0) & (i < ends.shape[0] - 1)
+            f = jnp.where(inside, f, jnp.zeros_like(f))
+            done, remaining = done + f, remaining - f
+        return w[..., 0] * remaining + w[..., 1] * done
 
     def breakpoints(self):
         b = self.boundaries

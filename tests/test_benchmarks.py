@@ -1,6 +1,7 @@
-"""The benchmark script runs: ``benchmarks/bench_pieces.py --quick`` exits 0 and
-prints its tables and targets.  No timing is asserted (that is the script's job,
-not the test suite's)."""
+"""The benchmark scripts run: ``benchmarks/run_all.py --quick`` runs every
+script in its tiny configuration, exits 0 and writes its results table; each
+script's JSON holds what the table shows.  No timing is asserted (that is the
+scripts' job, not the test suite's)."""
 
 import json
 import os
@@ -8,24 +9,72 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_pieces.py"
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+ENV = dict(os.environ, JAX_PLATFORMS="cpu")
 
 
-def test_bench_pieces_quick(tmp_path):
-    out = tmp_path / "bench.json"
-    env = dict(os.environ, JAX_PLATFORMS="cpu")
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bench")
+    out, data = tmp / "results.md", tmp / "json"
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--json", str(out)],
+        [
+            sys.executable,
+            str(BENCH / "run_all.py"),
+            "--quick",
+            "--device",
+            "cpu",
+            "--out",
+            str(out),
+            "--json-dir",
+            str(data),
+        ],
         capture_output=True,
         text=True,
-        timeout=120,
-        env=env,
+        timeout=240,
+        env=ENV,
     )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    text = proc.stdout
-    # Both Markdown tables, with a row for every family at each quick size.
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    return out.read_text(), data
+
+
+def _json(data, name):
+    return json.loads((data / f"{name}.json").read_text())
+
+
+def test_results_table_has_every_section(quick_run):
+    text, _ = quick_run
+    for head in (
+        "- date:",
+        "- device: CPU",
+        "- commit:",
+        "## 1. Train-step overhead",
+        "## 2. Compile and graph size",
+        "## 3. Bulk evaluation",
+        "## 4. Numerics at scale",
+    ):
+        assert head in text
+    assert "exit status" not in text
+    assert text.count("Targets:") == 4
+
+
+def test_train_step(quick_run):
+    text, data = quick_run
+    assert "| model | loop | schedule | library | how | µs/step | ratio |" in text
+    results = _json(data, "train_step")["results"]
+    seen = {(r["loop"], r["schedule"], r["lib"], r["how"]) for r in results}
+    for loop in ("call", "scan"):
+        assert (loop, "baseline", "optax", "float") in seen
+        assert (loop, "warmup_cosine", "jaxdecay", "jd.inject") in seen
+        assert (loop, "plateau", "optax", "contrib") in seen
+    assert all(r["s_per_step"] > 0 and r["ratio"] > 0 for r in results)
+
+
+def test_pieces(quick_run):
+    text, data = quick_run
     assert "| schedule | N | eqns jaxdecay | eqns optax |" in text
-    assert "| schedule | N | call jaxdecay (µs) | call optax (µs) |" in text
     for family in (
         "piecewise_constant",
         "piecewise_linear",
@@ -35,11 +84,43 @@ def test_bench_pieces_quick(tmp_path):
     ):
         assert f"| {family} | 2 |" in text
         assert f"| {family} | 10 |" in text
-    assert "Targets:" in text
-    # Both libraries build the same schedules.
     assert "Same schedule in both libraries" in text
-    data = json.loads(out.read_text())
-    for cell in data["cells"]:
+    pieces = _json(data, "pieces")
+    for cell in pieces["cells"]:
         assert cell["skip"] is None and not cell["missing"], cell
         assert cell["eqns"] > 0 and cell["median"]["compile_s"] > 0
-    assert max(data["agreement_max_rel"].values()) < 1e-4
+    assert max(pieces["agreement_max_rel"].values()) < 1e-4
+
+
+def test_bulk(quick_run):
+    text, data = quick_run
+    assert "memory-copy bound" in text
+    results = _json(data, "bulk")["results"]
+    kinds = {(r["schedule"], r["kind"]) for r in results}
+    for name in ("warmup_cosine", "staircase_exponential", "piecewise_1000"):
+        assert {(name, "jit"), (name, "vmap"), (name, "numpy")} <= kinds
+    # The values are right even in the smoke run.
+    assert all(r["max_rel_err"] < 1e-6 for r in results if r["kind"] != "numpy")
+
+
+def test_numerics(quick_run):
+    _, data = quick_run
+    numerics = _json(data, "numerics")
+    assert len(numerics["results"]) >= 6
+    # Accuracy does not depend on timing: the targets hold in the smoke run.
+    assert all(line.startswith("PASS") for line in numerics["targets"])
+    for r in numerics["results"]:
+        assert r["jaxdecay_max_rel_err"] <= 1e-6
+        assert not r["jaxdecay_wrong_levels"]
+
+
+def test_accuracy_script_runs():
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "accuracy.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ENV,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "| case | optax 0.2.8 max rel. error |" in proc.stdout

@@ -1,0 +1,188 @@
+"""Shared helpers of the benchmark scripts: device choice, the environment
+header, interleaved timing and Markdown tables.
+
+The scripts run as ``python benchmarks/<name>.py``, which puts this directory on
+``sys.path``, so they import this module as ``_common``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def add_device_arg(parser):
+    """``--device auto|cpu|gpu|tpu``: the JAX platform the script runs on."""
+    parser.add_argument(
+        "--device",
+        default="auto",
+        choices=("auto", "cpu", "gpu", "cuda", "rocm", "tpu"),
+        help="platform to run on: 'auto' takes JAX's default (a GPU when one "
+        "is visible, else the CPU)",
+    )
+
+
+def select_device(name: str):
+    """Makes ``name`` JAX's default platform (before any computation) and
+    returns the device the benchmark runs on."""
+    import jax
+
+    if name != "auto":
+        platform_name = "cuda" if name == "gpu" else name
+        try:
+            jax.config.update("jax_platforms", platform_name)
+        except Exception:  # pragma: no cover - a backend already started
+            pass
+        if name == "gpu":
+            devices = jax.devices("gpu")
+        else:
+            devices = jax.devices(platform_name)
+        jax.config.update("jax_default_device", devices[0])
+        return devices[0]
+    return jax.devices()[0]
+
+
+def device_name(device) -> str:
+    """A readable name of a device: the GPU model, or the CPU and its cores."""
+    if device.platform == "cpu":
+        cpu = platform.processor() or platform.machine()
+        try:
+            for line in Path("/proc/cpuinfo").read_text().splitlines():
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+        except OSError:
+            pass
+        cores = (
+            len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        )
+        return f"CPU: {cpu}, {cores or os.cpu_count()} cores"
+    kind = getattr(device, "device_kind", "") or device.platform
+    return f"{device.platform.upper()}: {kind}"
+
+
+def commit() -> str:
+    """``git rev-parse --short HEAD`` of the checkout ("+dirty" if modified)."""
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "jaxdecay"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        return (sha or "unknown") + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def environment(device) -> dict:
+    import jax
+    import optax
+
+    try:
+        import flax
+
+        flax_version = flax.__version__
+    except ImportError:  # pragma: no cover
+        flax_version = None
+    return {
+        "date": datetime.date.today().isoformat(),
+        "device": device_name(device),
+        "jax": jax.__version__,
+        "optax": optax.__version__,
+        "flax": flax_version,
+        "python": platform.python_version(),
+        "commit": commit(),
+    }
+
+
+def header(title: str, env: dict) -> str:
+    flax = f", flax {env['flax']}" if env.get("flax") else ""
+    return (
+        f"# {title}: {env['date']}, {env['device']}, jax {env['jax']}, "
+        f"optax {env['optax']}{flax}, commit {env['commit']}"
+    )
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def time_per_item(fn, items: int, target_s: float, block, max_reps=1_000_000):
+    """Seconds per item of ``fn()``, which processes ``items`` items per call and
+    returns something ``block`` waits on; repeats sized to ``target_s``."""
+    block(fn())
+    reps = 1
+    while True:
+        t0 = time.perf_counter()
+        out = None
+        for _ in range(reps):
+            out = fn()
+        block(out)
+        dt = time.perf_counter() - t0
+        if dt >= target_s or reps >= max_reps:
+            return dt / (reps * items)
+        reps = min(max_reps, max(reps * 2, int(reps * target_s / max(dt, 1e-9))))
+
+
+def interleaved(cells, rounds, measure, log=None):
+    """Runs ``measure(cell)`` for every cell in ``rounds`` rounds, each round in
+    an order rotated by one, and returns ``{cell: [samples]}``."""
+    samples = {c: [] for c in cells}
+    n = len(cells)
+    for r in range(rounds):
+        order = cells[r % n :] + cells[: r % n] if n else []
+        for c in order:
+            samples[c].append(measure(c))
+        if log:
+            log(f"  round {r + 1}/{rounds} done")
+    return samples
+
+
+def table(head, rows, align=None) -> str:
+    align = align or ["---"] + ["--:"] * (len(head) - 1)
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join(align) + "|"]
+    out += ["| " + " | ".join(str(x) for x in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def calibrate(fn, target_s: float, block, max_reps=1_000_000) -> int:
+    """How many calls of ``fn()`` take about ``target_s`` seconds."""
+    block(fn())
+    reps = 1
+    while True:
+        t0 = time.perf_counter()
+        out = None
+        for _ in range(reps):
+            out = fn()
+        block(out)
+        dt = time.perf_counter() - t0
+        if dt >= target_s / 2 or reps >= max_reps:
+            return max(1, min(max_reps, int(reps * target_s / max(dt, 1e-9))))
+        reps *= 4
+
+
+def sample(fn, reps: int, block):
+    """``(wall seconds, process CPU seconds)`` per call over ``reps`` calls."""
+    w0, c0 = time.perf_counter(), time.process_time()
+    out = None
+    for _ in range(reps):
+        out = fn()
+    block(out)
+    return (time.perf_counter() - w0) / reps, (time.process_time() - c0) / reps

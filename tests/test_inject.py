@@ -1,0 +1,145 @@
+"""jaxdecay.inject: schedules in an optax optimizer, lean state, readable back."""
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import jaxdecay as jd
+from jaxdecay._inject import InjectState, inject
+
+PARAMS = {"w": jnp.array([1.0, -2.0, 3.0]), "b": jnp.array(0.5)}
+
+
+def _grads(params, k):
+    return jax.tree.map(lambda p: p * (0.1 * (k + 1)), params)
+
+
+def _run(opt, steps, **extra):
+    params = PARAMS
+    state = opt.init(params)
+    seen = []
+    for k in range(steps):
+        updates, state = opt.update(_grads(params, k), state, params, **extra)
+        params = optax.apply_updates(params, updates)
+        seen.append(state)
+    return params, state, seen
+
+
+def test_same_updates_as_the_schedule_given_directly():
+    lr = jd.warmup_cosine_decay(0.1, 3, 10)
+    got, _, _ = _run(inject(optax.sgd)(learning_rate=lr, momentum=0.9), 8)
+    want, _, _ = _run(optax.sgd(lr, momentum=0.9), 8)
+    chex.assert_trees_all_close(got, want, rtol=1e-6)
+
+
+def test_records_what_inject_hyperparams_records():
+    lr = jd.linear_decay(0.1, 0.05)
+    _, _, ours = _run(inject(optax.sgd)(learning_rate=lr), 5)
+    _, _, theirs = _run(optax.inject_hyperparams(optax.sgd)(learning_rate=lr), 5)
+    for a, b in zip(ours, theirs, strict=True):
+        chex.assert_trees_all_close(
+            jd.hyperparams(a)["learning_rate"],
+            jd.hyperparams(b)["learning_rate"],
+            rtol=1e-6,
+        )
+    # After k updates the state holds the rate of the last one: lr(k - 1).
+    chex.assert_trees_all_close(
+        jd.hyperparams(ours[-1])["learning_rate"], lr(4), rtol=1e-6
+    )
+
+
+def test_numbers_stay_out_of_the_state():
+    lr = jd.exponential_decay(0.1, 0.5)
+    state = inject(optax.sgd)(learning_rate=lr, momentum=0.9).init(PARAMS)
+    assert isinstance(state, InjectState)
+    assert list(state.hyperparams) == ["learning_rate"]
+    assert state.schedule_states == {}
+    assert state.count.dtype == jnp.int32
+    full = optax.inject_hyperparams(optax.sgd)(learning_rate=lr, momentum=0.9)
+    ours = len(jax.tree.leaves(state))
+    assert ours < len(jax.tree.leaves(full.init(PARAMS)))
+
+
+def test_jit_and_scan():
+    lr = jd.piecewise_constant([2, 4], [0.1, 0.01, 0.001])
+    opt = inject(optax.sgd)(learning_rate=lr)
+
+    @jax.jit
+    def train(params):
+        def body(carry, k):
+            params, state = carry
+            updates, state = opt.update(_grads(params, 0), state, params)
+            return (optax.apply_updates(params, updates), state), jd.hyperparams(state)[
+                "learning_rate"
+            ]
+
+        return jax.lax.scan(body, (params, opt.init(params)), jnp.arange(6))
+
+    (_, state), rates = train(PARAMS)
+    chex.assert_trees_all_close(
+        rates, np.array([0.1, 0.1, 0.01, 0.01, 0.001, 0.001], np.float32), rtol=1e-6
+    )
+    assert int(state.count) == 6
+
+
+def test_stateful_schedule_matches_inject_hyperparams():
+    plateau = jd.reduce_on_plateau(factor=0.5, patience=0, base=0.1)
+    losses = [1.0, 1.0, 0.5, 0.7, 0.7]
+
+    def rates(opt):
+        state = opt.init(PARAMS)
+        out = []
+        for loss in losses:
+            _, state = opt.update(_grads(PARAMS, 0), state, PARAMS, value=loss)
+            out.append(float(jd.hyperparams(state)["learning_rate"]))
+        return out
+
+    ours = rates(inject(optax.sgd)(learning_rate=plateau))
+    theirs = rates(optax.inject_hyperparams(optax.sgd)(learning_rate=plateau))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    assert ours[-1] < ours[0]
+
+
+def test_hyperparams_finds_it_inside_chain_and_multi_transform():
+    lr = jd.linear_decay(0.1, 0.01)
+    opt = optax.multi_transform(
+        {
+            "a": inject(optax.sgd)(learning_rate=lr),
+            "b": optax.chain(optax.clip(1.0), inject(optax.sgd)(learning_rate=2 * lr)),
+        },
+        {"w": "a", "b": "b"},
+    )
+    found = jd.hyperparams(opt.init(PARAMS))
+    assert set(found) == {"a/learning_rate", "b/1/learning_rate"}
+    chex.assert_trees_all_close(found["b/1/learning_rate"], jnp.float32(0.2))
+
+
+def test_hyperparams_reads_an_nnx_optimizer():
+    nnx = pytest.importorskip("flax.nnx")
+    model = nnx.Linear(2, 1, rngs=nnx.Rngs(0))
+    lr = jd.linear_decay(0.1, 0.01)
+    opt = nnx.Optimizer(model, inject(optax.sgd)(learning_rate=lr), wrt=nnx.Param)
+    grads = nnx.state(model, nnx.Param)
+    opt.update(model, jax.tree.map(jnp.zeros_like, grads))
+    opt.update(model, jax.tree.map(jnp.zeros_like, grads))
+    chex.assert_trees_all_close(jd.hyperparams(opt)["learning_rate"], lr(1), rtol=1e-6)
+
+
+def test_static_args_pass_callables_through():
+    calls = []
+
+    def factory(learning_rate, hook):
+        calls.append(hook)
+        return optax.sgd(learning_rate)
+
+    state = inject(factory, static_args="hook")(jd.constant(0.1), hook=len).init(PARAMS)
+    assert calls[-1] is len
+    assert list(state.hyperparams) == ["learning_rate"]
+
+
+def test_rejects_unknown_static_args():
+    with pytest.raises(ValueError, match=r"`static_args` must name.*\['nope'\]"):
+        inject(optax.sgd, static_args=("nope",))
