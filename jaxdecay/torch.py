@@ -829,6 +829,21 @@ def PolynomialLR(total_iters=5, power=1.0, last_epoch=-1, *, lr):  # noqa: N802
     return _tag(make(lr), _Spec(name, lr, make, restart))
 
 
+def _one_function(name, lr_lambda, allowed):
+    """``lr_lambda`` must be one callable (torch's per-group lists are not one
+    schedule)."""
+    if isinstance(lr_lambda, (list, tuple)):
+        chk.fail(
+            name,
+            "lr_lambda",
+            lr_lambda,
+            "one function: per-parameter-group functions are not representable "
+            "by one schedule",
+        )
+    if not callable(lr_lambda):
+        chk.fail(name, "lr_lambda", lr_lambda, allowed, TypeError)
+
+
 def LambdaLR(lr_lambda, last_epoch=-1, *, lr):  # noqa: N802
     r"""PyTorch's ``LambdaLR``: the rate is ``lr`` times a function of the step.
 
@@ -855,16 +870,7 @@ def LambdaLR(lr_lambda, last_epoch=-1, *, lr):  # noqa: N802
     """
     name = "LambdaLR"
     lr = _lr(name, lr)
-    if isinstance(lr_lambda, (list, tuple)):
-        chk.fail(
-            name,
-            "lr_lambda",
-            lr_lambda,
-            "one function: per-parameter-group functions are not representable "
-            "by one schedule",
-        )
-    if not callable(lr_lambda):
-        chk.fail(name, "lr_lambda", lr_lambda, "a function of the step", TypeError)
+    _one_function(name, lr_lambda, "a function of the step")
     _last_epoch(name, last_epoch)
     return _tag(lr * from_fn(_FloatStep(lr_lambda)), _Spec(name, lr, None))
 
@@ -895,16 +901,7 @@ def MultiplicativeLR(lr_lambda, last_epoch=-1, *, lr, horizon=10_000):  # noqa: 
     """
     name = "MultiplicativeLR"
     lr = _lr(name, lr)
-    if isinstance(lr_lambda, (list, tuple)):
-        chk.fail(
-            name,
-            "lr_lambda",
-            lr_lambda,
-            "one function: per-parameter-group functions are not representable "
-            "by one schedule",
-        )
-    if not callable(lr_lambda):
-        chk.fail(name, "lr_lambda", lr_lambda, "a function of the epoch", TypeError)
+    _one_function(name, lr_lambda, "a function of the epoch")
     _last_epoch(name, last_epoch)
     horizon = chk.integer(name, "horizon", horizon, low=1)
     factor = _IntCalls(lr_lambda)
