@@ -1,8 +1,6 @@
 """Schedules inside optax optimizers: reading them back, any hyperparameter on
 a schedule, the one-cycle momentum pairing, per-group schedules."""
 
-import math
-
 import chex
 import jax
 import jax.numpy as jnp
@@ -10,6 +8,7 @@ import numpy as np
 import optax
 import pytest
 from absl.testing import parameterized
+from catalog import r_one_cycle
 
 import jaxdecay as jd
 
@@ -175,24 +174,6 @@ class HyperparamsTest(parameterized.TestCase):
 # -- any hyperparameter on a schedule, the one-cycle momentum pairing -------
 
 
-def _torch_one_cycle(step, total, pct, points, anneal):
-    """PyTorch OneCycleLR's phase rule in float64 (facts from its docs)."""
-    if len(points) == 4:
-        ends = [pct * total - 1, 2 * pct * total - 2, total - 1]
-    else:
-        ends = [pct * total - 1, total - 1]
-    start = 0.0
-    for i, end in enumerate(ends):
-        if step <= end or i == len(ends) - 1:
-            x = (step - start) / (end - start)
-            a, b = points[i], points[i + 1]
-            if anneal == "cos":
-                return b + (a - b) / 2.0 * (math.cos(math.pi * x) + 1)
-            return (b - a) * x + a
-        start = end
-    raise AssertionError
-
-
 class OneCycleMomentumTest(parameterized.TestCase):
     @parameterized.product(three_phase=[False, True], anneal=["cos", "linear"])
     def test_matches_pytorch_cycle_momentum(self, three_phase, anneal):
@@ -201,9 +182,10 @@ class OneCycleMomentumTest(parameterized.TestCase):
             0.1, total, pct_start=pct, anneal=anneal, three_phase=three_phase
         )
         b1 = jd.one_cycle_momentum(lr, base_momentum=0.8, max_momentum=0.95)
-        points = [0.95, 0.8, 0.95, 0.95] if three_phase else [0.95, 0.8, 0.95]
         steps = np.arange(total)
-        want = [_torch_one_cycle(s, total, pct, points, anneal) for s in steps]
+        # PyTorch OneCycleLR's phase rule in float64, with the momentum's points.
+        want = r_one_cycle(0.1, total, pct, anneal=anneal, three=three_phase,
+                           m=(0.8, 0.95))(steps)  # fmt: skip
         for fn in (b1, jax.jit(b1)):
             chex.assert_trees_all_close(
                 fn(steps), jnp.asarray(want, jnp.float32), rtol=RTOL
