@@ -26,7 +26,10 @@ import json
 import math
 from pathlib import Path
 
+import chex
+import jax
 import jax.numpy as jnp
+import numpy as np
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -75,3 +78,32 @@ def build(case: dict, namespace, name_key: str = "name"):
     args = decode(case.get("args", []), namespace)
     kwargs = decode(case.get("kwargs", {}), namespace)
     return fn(*args, **kwargs)
+
+
+@jax.jit
+def jitted(schedule, steps):
+    """``schedule(steps)`` compiled once per schedule structure."""
+    return schedule(steps)
+
+
+def check(got, want, rtol):
+    """``got`` against the peer's values ``want`` at ``rtol``, with an absolute
+    floor of ``rtol`` times the largest value (a relative tolerance means
+    nothing at the zeros of a cosine)."""
+    want = np.asarray(want, np.float64)
+    peak = float(np.max(np.abs(want)))
+    chex.assert_trees_all_close(
+        np.asarray(got, np.float64), want, rtol=rtol, atol=rtol * peak
+    )
+
+
+def plateau_values(plateau, metrics):
+    """The plateau's value after each metric (``values[i]`` of a fixture: the
+    rate after ``step(metrics[i])``), in one scan."""
+
+    def body(state, metric):
+        state = plateau.update(state, value=metric)
+        return state, plateau(state)
+
+    _, values = jax.lax.scan(body, plateau.init(), jnp.asarray(metrics))
+    return values

@@ -45,32 +45,21 @@ def ids(cases):
     return [c["id"] for c in cases]
 
 
-@jax.jit
-def _jitted(schedule, steps):
-    return schedule(steps)
-
-
 def evaluate(mode, schedule, n):
     steps = jnp.arange(STEPS)
-    out = schedule(steps) if mode == "eager" else _jitted(schedule, steps)
+    out = schedule(steps) if mode == "eager" else peers.jitted(schedule, steps)
     return np.asarray(out[:n], np.float64)
-
-
-def check(got, values, rtol):
-    want = np.asarray(values, np.float64)
-    peak = float(np.max(np.abs(want)))
-    chex.assert_trees_all_close(got, want, rtol=rtol, atol=rtol * peak)
 
 
 def check_case(got, case, rtol):
     """Against Keras's float64 values; a float32 case's Keras values at the
     float32 tolerance, and its float64 reference (if any) at ``rtol``."""
     if case.get("dtype") == "float32":
-        check(got, case["values"], RTOL32)
+        peers.check(got, case["values"], RTOL32)
         if "values_float64" in case:
-            check(got, case["values_float64"], rtol)
+            peers.check(got, case["values_float64"], rtol)
     else:
-        check(got, case["values"], rtol)
+        peers.check(got, case["values"], rtol)
 
 
 # -- the fixtures -------------------------------------------------------------
@@ -119,7 +108,7 @@ def x64():
 def test_matches_keras_x64(case, x64):
     """Jitted (the float32 test covers eager evaluation)."""
     schedule = peers.build(case, jk)  # built with x64 on: float64 host constants
-    out = _jitted(schedule, jnp.arange(STEPS))
+    out = peers.jitted(schedule, jnp.arange(STEPS))
     assert out.dtype == jnp.float64
     check_case(np.asarray(out[: len(case["values"])]), case, RTOL64)
 
@@ -418,4 +407,4 @@ def test_optax_uses_keras_rate_of_each_update(case_id):
         used.append(float(state.hyperparams["learning_rate"]))
         # plain SGD: the update is -lr * grad
         np.testing.assert_allclose(-float(updates[0]), used[-1], rtol=1e-6)
-    check(np.asarray(used), case["values"][:8], RTOL32)
+    peers.check(np.asarray(used), case["values"][:8], RTOL32)

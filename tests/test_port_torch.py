@@ -13,7 +13,6 @@ from __future__ import annotations
 import collections
 import pickle
 
-import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -41,32 +40,10 @@ STEPS = 256
 assert max(len(c["values"]) for c in SCHEDULES) <= STEPS
 
 
-@jax.jit
-def _jitted(schedule, steps):
-    return schedule(steps)
-
-
 def evaluate(mode, schedule, n):
     steps = jnp.arange(STEPS)
-    out = schedule(steps) if mode == "eager" else _jitted(schedule, steps)
+    out = schedule(steps) if mode == "eager" else peers.jitted(schedule, steps)
     return out[:n]
-
-
-def check(got, case, rtol):
-    want = np.asarray(case["values"], np.float64)
-    peak = float(np.max(np.abs(want)))
-    chex.assert_trees_all_close(
-        np.asarray(got, np.float64), want, rtol=rtol, atol=rtol * peak
-    )
-
-
-def plateau_values(plateau, metrics):
-    def step(state, metric):
-        state = plateau.update(state, value=metric)
-        return state, plateau(state)
-
-    _, values = jax.lax.scan(step, plateau.init(), jnp.asarray(metrics))
-    return values
 
 
 def test_fixtures_come_from_torch():
@@ -96,7 +73,7 @@ def test_matches_torch_float32(case, mode):
     assert isinstance(schedule, jd.Schedule)
     got = evaluate(mode, schedule, len(case["values"]))
     assert got.dtype == jnp.float32
-    check(got, case, RTOL32)
+    peers.check(got, case["values"], RTOL32)
 
 
 @pytest.mark.parametrize("case", PLATEAUS, ids=ids(PLATEAUS))
@@ -104,7 +81,7 @@ def test_plateau_matches_torch_float32(case):
     plateau = peers.build(case, jt)
     assert isinstance(plateau, jd.reduce_on_plateau)
     assert float(plateau(plateau.init())) == pytest.approx(case["kwargs"]["lr"])
-    check(plateau_values(plateau, case["metrics"]), case, RTOL32)
+    peers.check(peers.plateau_values(plateau, case["metrics"]), case["values"], RTOL32)
 
 
 @pytest.fixture
@@ -122,13 +99,13 @@ def test_matches_torch_x64(case, x64):
     schedule = peers.build(case, jt)  # built with x64 on, as test_x64.py does
     got = evaluate("jit", schedule, len(case["values"]))
     assert got.dtype == jnp.float64
-    check(got, case, RTOL64)
+    peers.check(got, case["values"], RTOL64)
 
 
 @pytest.mark.parametrize("case", PLATEAUS, ids=ids(PLATEAUS))
 def test_plateau_matches_torch_x64(case, x64):
     plateau = peers.build(case, jt)
-    check(plateau_values(plateau, case["metrics"]), case, RTOL64)
+    peers.check(peers.plateau_values(plateau, case["metrics"]), case["values"], RTOL64)
 
 
 # -- quirks --------------------------------------------------------------------

@@ -44,23 +44,12 @@ def make(case):
         return peers.build(case, hf)
 
 
-def check(got, want, rtol):
-    want = np.asarray(want, np.float64)
-    atol = rtol * float(np.max(np.abs(want)))
-    np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=rtol, atol=atol)
-
-
-@jax.jit
-def _jitted(schedule, steps):
-    return schedule(steps)
-
-
 def evaluate(schedule, n, jit=False):
     """The first ``n`` rates, evaluated over one common length: eager
     operations then compile once for all cases (a schedule of any structure
     reuses them), where a jitted evaluation compiles once per structure."""
     steps = jnp.arange(LENGTH)
-    return (_jitted(schedule, steps) if jit else schedule(steps))[:n]
+    return (peers.jitted(schedule, steps) if jit else schedule(steps))[:n]
 
 
 # Jitted evaluation: one case per function (compiling every case would take
@@ -116,14 +105,14 @@ def test_matches_transformers(case):
     assert isinstance(schedule, jd.Schedule)
     got = evaluate(schedule, len(case["values"]))
     assert got.dtype == jnp.float32
-    check(got, case["values"], RTOL)
+    peers.check(got, case["values"], RTOL)
 
 
 @pytest.mark.parametrize("case", JIT, ids=lambda c: c["id"])
 def test_matches_transformers_jit(case):
     got = evaluate(make(case), len(case["values"]), jit=True)
     assert got.dtype == jnp.float32
-    check(got, case["values"], RTOL)
+    peers.check(got, case["values"], RTOL)
 
 
 JIT_X64 = [
@@ -137,7 +126,7 @@ JIT_X64 = [
 def test_matches_transformers_jit_x64(case, x64):
     got = evaluate(make(case), len(case["values"]), jit=True)
     assert got.dtype == jnp.float64
-    check(got, case["values"], RTOL_X64)
+    peers.check(got, case["values"], RTOL_X64)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["id"])
@@ -145,41 +134,34 @@ def test_matches_transformers_x64(case, x64):
     schedule = make(case)
     got = evaluate(schedule, len(case["values"]))
     assert got.dtype == jnp.float64
-    check(got, case["values"], RTOL_X64)
-
-
-def _plateau_rates(plateau, metrics):
-    def body(state, metric):
-        state = plateau.update(state, value=metric)
-        return state, plateau(state)
-
-    _, rates = jax.lax.scan(body, plateau.init(), jnp.asarray(metrics))
-    return rates  # values[i]: the rate after metrics[i], as the fixtures
+    peers.check(got, case["values"], RTOL_X64)
 
 
 @pytest.mark.parametrize("case", PLATEAU, ids=lambda c: c["id"])
 def test_plateau_matches_transformers(case):
     plateau = make(case)
     assert isinstance(plateau, jd.reduce_on_plateau)
-    check(
-        jax.jit(_plateau_rates, static_argnums=0)(plateau, case["metrics"]),
+    peers.check(
+        jax.jit(peers.plateau_values, static_argnums=0)(plateau, case["metrics"]),
         case["values"],
         RTOL,
     )
     with jax.enable_x64(True):
         plateau = make(case)
-        check(_plateau_rates(plateau, case["metrics"]), case["values"], RTOL_X64)
+        peers.check(
+            peers.plateau_values(plateau, case["metrics"]), case["values"], RTOL_X64
+        )
 
 
 def test_scalar_steps_and_float_steps():
     lr = hf.get_cosine_schedule_with_warmup(2, 12, num_cycles=2.5, lr=1.0)
     case = next(c for c in CASES if c["id"] == "cosine-W2-N12-c2.5")
     for t in (0, 3, 7, 17):
-        check(_jitted(lr, t), case["values"][t], RTOL)
+        peers.check(peers.jitted(lr, t), case["values"][t], RTOL)
     # Float steps follow the same cosine between the integer steps.
     t = np.array([2.25, 5.5, 9.75, 16.5])
     want = 0.5 * (1 + np.cos(2 * np.pi * 2.5 * (t - 2) / 10))
-    check(_jitted(lr, jnp.asarray(t, jnp.float32)), want, RTOL)
+    peers.check(peers.jitted(lr, jnp.asarray(t, jnp.float32)), want, RTOL)
 
 
 def test_large_steps_stay_exact():
@@ -188,14 +170,14 @@ def test_large_steps_stay_exact():
     steps = np.array([10 + 990 * 1000 + k for k in (0, 99, 198, 396)], np.int64)
     progress = (steps - 10) / 990
     want = 0.5 * (1 + np.cos(np.pi * 2.5 * 2 * progress))
-    check(_jitted(lr, jnp.asarray(steps, jnp.int32)), want, RTOL)
+    peers.check(peers.jitted(lr, jnp.asarray(steps, jnp.int32)), want, RTOL)
 
 
 def test_vmap_over_steps_and_retrace_free_values():
     lr = hf.get_wsd_schedule(3, 4, num_training_steps=12, min_lr_ratio=0.1, lr=1.0)
     case = next(c for c in CASES if c["id"] == "wsd-linear-cosine")
     got = jax.jit(jax.vmap(lr))(jnp.arange(len(case["values"])))
-    check(got, case["values"], RTOL)
+    peers.check(got, case["values"], RTOL)
     traces = []
 
     @jax.jit
@@ -219,8 +201,8 @@ def test_vmap_over_lr():
     one = hf.get_cosine_with_min_lr_schedule_with_warmup(
         2, 12, num_cycles=2.5, min_lr_rate=0.1, lr=1.0
     )
-    want = np.asarray(_jitted(one, jnp.arange(16)))
-    check(got, np.asarray(lrs)[:, None] * want[None, :], RTOL)
+    want = np.asarray(peers.jitted(one, jnp.arange(16)))
+    peers.check(got, np.asarray(lrs)[:, None] * want[None, :], RTOL)
 
 
 @pytest.mark.parametrize("case", PLATEAU[1:2], ids=lambda c: c["id"])
@@ -233,7 +215,7 @@ def test_get_scheduler_reduce_lr_on_plateau(case):
         num_warmup_steps=3,
         scheduler_specific_kwargs=kwargs,
     )
-    check(_plateau_rates(plateau, case["metrics"]), case["values"], RTOL)
+    peers.check(peers.plateau_values(plateau, case["metrics"]), case["values"], RTOL)
 
 
 def test_optax_inject_hyperparams_round_trip():
@@ -247,7 +229,9 @@ def test_optax_inject_hyperparams_round_trip():
         rates.append(float(state.hyperparams["learning_rate"]))
         _, state = opt.update({"w": jnp.ones(3)}, state, params)
     # inject_hyperparams records the rate of the update about to happen.
-    check(rates[1:] + [float(state.hyperparams["learning_rate"])], case["values"], RTOL)
+    peers.check(
+        rates[1:] + [float(state.hyperparams["learning_rate"])], case["values"], RTOL
+    )
     optax.sgd(lr)  # a plain schedule for any optax optimizer
 
 
@@ -264,7 +248,7 @@ def test_constant_ignores_everything_but_lr():
     lr = hf.get_scheduler(
         "constant", lr=0.1, num_warmup_steps=5, scheduler_specific_kwargs={"x": 1}
     )
-    check(evaluate(lr, 4), [0.1] * 4, RTOL)
+    peers.check(evaluate(lr, 4), [0.1] * 4, RTOL)
 
 
 def test_restart_points_are_exact():
