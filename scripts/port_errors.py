@@ -52,13 +52,8 @@ def shape(s) -> str:
 def values(case, namespace):
     s = peers.build(case, namespace)
     if "metrics" in case:
-        state, out = s.init(), []
-        update = jax.jit(lambda st, m: s.update(st, value=m))
-        for m in case["metrics"]:
-            state = update(state, m)
-            out.append(float(s(state)))
-        return s, np.asarray(out)
-    return s, np.asarray(jax.jit(s)(np.arange(len(case["values"]))), np.float64)
+        return s, np.asarray(peers.plateau_values(s, case["metrics"]), np.float64)
+    return s, np.asarray(peers.jitted(s, np.arange(len(case["values"]))), np.float64)
 
 
 def worst(got, want) -> float:
