@@ -88,6 +88,12 @@ def inject(inner_factory, static_args=()):
       >>> print(f"{hyperparams(state)['learning_rate']:.1e}")  # lr(4)
       4.0e-04
     """
+    if not callable(inner_factory):
+        raise TypeError(
+            "inject: `inner_factory` must be a function returning an optax "
+            "transformation, such as optax.adamw; got "
+            f"inner_factory={inner_factory!r}."
+        )
     static = {static_args} if isinstance(static_args, str) else set(static_args)
     signature = inspect.signature(inner_factory)
     unknown = static - set(signature.parameters)

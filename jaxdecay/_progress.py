@@ -7,6 +7,8 @@ import sys
 import time
 from typing import Any, TextIO
 
+from . import _checks as chk
+
 __all__ = ["ProgressBar"]
 
 
@@ -57,7 +59,8 @@ class ProgressBar:
         width: int = 20,
         min_interval: float = 0.1,
     ):
-        self.total = max(int(total), 0)
+        self.total = chk.integer("ProgressBar", "total", total, low=0)
+        width = chk.integer("ProgressBar", "width", width, low=1)
         self.desc = desc
         self.stream = sys.stderr if stream is None else stream
         if enabled is None:

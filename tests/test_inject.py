@@ -8,7 +8,7 @@ import optax
 import pytest
 
 import jaxdecay as jd
-from jaxdecay._inject import InjectState, inject
+from jaxdecay import InjectState, inject
 
 PARAMS = {"w": jnp.array([1.0, -2.0, 3.0]), "b": jnp.array(0.5)}
 
@@ -143,3 +143,10 @@ def test_static_args_pass_callables_through():
 def test_rejects_unknown_static_args():
     with pytest.raises(ValueError, match=r"`static_args` must name.*\['nope'\]"):
         inject(optax.sgd, static_args=("nope",))
+
+
+def test_rejects_a_factory_that_is_not_callable():
+    with pytest.raises(
+        TypeError, match=r"inject: `inner_factory` must be .*got inner_factory=3"
+    ):
+        inject(3)
