@@ -13,17 +13,85 @@ import optax
 __all__ = ["inject", "InjectState"]
 
 
+def _hash(fn) -> int:
+    try:
+        return hash(fn)
+    except TypeError:
+        return id(fn)
+
+
+def _same(a, b) -> bool:
+    if a is b:
+        return True
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - array-valued or failing __eq__: not equal
+        return False
+
+
+class _Schedules:
+    """The schedules of an :func:`inject` optimizer, carried in its state as
+    static data (a pytree node with no arrays): the state then needs only the
+    update count to give the value of a schedule, not an array per schedule."""
+
+    __slots__ = ("names", "plain")
+
+    def __init__(self, names, plain):
+        self.names = tuple(names)  # every scheduled argument, in order
+        self.plain = tuple(plain)  # (name, schedule) of the stateless ones
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, _Schedules)
+            and self.names == other.names
+            and len(self.plain) == len(other.plain)
+            and all(
+                n == m and _same(f, g)
+                for (n, f), (m, g) in zip(self.plain, other.plain, strict=True)
+            )
+        )
+
+    def __hash__(self):
+        return hash((self.names, tuple((n, _hash(f)) for n, f in self.plain)))
+
+    def __repr__(self):
+        return f"<schedules {', '.join(self.names)}>"
+
+
+jax.tree_util.register_pytree_node(
+    _Schedules,
+    lambda s: ((), (s.names, s.plain)),
+    lambda aux, _: _Schedules(*aux),
+)
+
+
+def _array(x):
+    # flax NNX wraps every array of an optimizer state in a Variable.
+    leaves = jax.tree_util.tree_leaves(x)
+    return jnp.asarray(leaves[0] if len(leaves) == 1 else x)
+
+
 class InjectState(NamedTuple):
     """The state of an optimizer built by :func:`inject`.
 
+    Only arrays that cannot be recomputed are stored: the update count, the
+    state of each stateful schedule and the value it gave at the latest
+    update; the stateless schedules ride along as static data (no arrays), so
+    one counter is all they add to a state.
+
     Attributes:
-      count: updates seen (int32), the step the schedules are evaluated at.
-      hyperparams: ``{name: value}`` of every scheduled argument, as used by the
-        latest update (before the first update: the value at step 0), in the
-        default float dtype; :func:`hyperparams` reads it.
+      count: updates seen (int32, saturating at 2**31 - 1), the step the
+        schedules are evaluated at.
       schedule_states: ``{name: state}`` of every stateful schedule (such as
         :class:`reduce_on_plateau`); empty when there is none.
+      stateful_values: ``{name: value}`` each stateful schedule gave at the
+        latest update (before the first update: its initial value).
       inner_state: the state of the optimizer the factory built.
+      schedules: the stateless schedules (static pytree data).
+      hyperparams: ``{name: value}`` of every scheduled argument as used by the
+        latest update (before the first update: the value at step 0), in the
+        order the arguments were given; :func:`hyperparams` reads it.  A
+        stateless schedule's value is recomputed from ``count``.
 
     Examples:
       >>> import optax
@@ -31,12 +99,23 @@ class InjectState(NamedTuple):
       >>> state = opt.init(jnp.zeros(3))
       >>> print(int(state.count), f"{state.hyperparams['learning_rate']:.2f}")
       0 0.10
+      >>> len(jax.tree.leaves(state))  # the count, sgd's state has no arrays
+      1
     """
 
     count: jax.Array
-    hyperparams: dict
     schedule_states: dict
+    stateful_values: dict
     inner_state: Any
+    schedules: _Schedules
+
+    @property
+    def hyperparams(self) -> dict:
+        count = _array(self.count)
+        used = jnp.maximum(count - 1, 0)  # the step of the latest update
+        plain = {k: jnp.asarray(f(used)) for k, f in self.schedules.plain}
+        values = {**plain, **self.stateful_values}
+        return {k: values[k] for k in self.schedules.names}
 
 
 def _is_stateful(value) -> bool:
@@ -48,12 +127,14 @@ def inject(inner_factory, static_args=()):
 
     ``inject(optax.adamw)(learning_rate=schedule, weight_decay=1e-4)`` is
     ``optax.adamw`` with the rate of each update taken from ``schedule`` at the
-    update's step and recorded in the state, where :func:`hyperparams` finds it,
-    like ``optax.inject_hyperparams``, but leaner: only the arguments that are
-    schedules (callables, stateful schedules included) enter the state; numbers
-    stay Python constants of the compiled step, so the state gains one int32
-    counter and one scalar per schedule, not an array per numeric argument.  A
-    jitted training step then costs what ``optax.adamw(schedule)`` costs.
+    update's step, and :func:`hyperparams` reads the rate of the latest update
+    back from the state, as with ``optax.inject_hyperparams``.  But leaner:
+    numbers stay Python constants of the compiled step, and the schedules ride
+    in the state as static data, so the state gains one int32 counter (a
+    stateless schedule's value is recomputed from it when read), not an array
+    per argument.  A stateful schedule adds its own state and the value it gave
+    at the latest update.  A jitted training step then costs what
+    ``optax.adamw(schedule)`` costs.
     To change a number during training, give it as a schedule (or use
     ``optax.inject_hyperparams``, whose every number is state).
 
@@ -117,31 +198,34 @@ def inject(inner_factory, static_args=()):
             else:
                 plain[name] = value
 
+        names = [k for k in bound if k in plain or k in stateful]
+        schedules = _Schedules(names, plain.items())
+
         def values(count, states, extra):
             out = {k: jnp.asarray(f(count)) for k, f in plain.items()}
-            for k, f in stateful.items():
-                out[k] = jnp.asarray(f(states[k], **extra))
-            return out
+            used = {k: jnp.asarray(f(states[k], **extra)) for k, f in stateful.items()}
+            return out, used
 
         def init_fn(params):
             count = jnp.zeros([], jnp.int32)
             states = {k: f.init() for k, f in stateful.items()}
-            hparams = values(count, states, {})
-            inner = inner_factory(**fixed, **hparams)
-            return InjectState(count, hparams, states, inner.init(params))
+            plain_values, used = values(count, states, {})
+            inner = inner_factory(**fixed, **plain_values, **used)
+            return InjectState(count, states, used, inner.init(params), schedules)
 
         def update_fn(updates, state, params=None, **extra_args):
-            hparams = values(state.count, state.schedule_states, extra_args)
+            plain_values, used = values(state.count, state.schedule_states, extra_args)
             states = {
                 k: f.update(state.schedule_states[k], **extra_args)
                 for k, f in stateful.items()
             }
-            inner = optax.with_extra_args_support(inner_factory(**fixed, **hparams))
+            inner = inner_factory(**fixed, **plain_values, **used)
+            inner = optax.with_extra_args_support(inner)
             updates, inner_state = inner.update(
                 updates, state.inner_state, params, **extra_args
             )
             count = optax.safe_increment(state.count)
-            return updates, InjectState(count, hparams, states, inner_state)
+            return updates, InjectState(count, states, used, inner_state, schedules)
 
         return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 

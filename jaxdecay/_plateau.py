@@ -29,30 +29,94 @@ _INT = jnp.int32
 _INT_MAX = int(np.iinfo(np.int32).max)
 
 
+# Slots of ``PlateauState.data``.
+_VALUE, _BEST, _BAD, _COOLDOWN, _COUNT = range(5)
+_INT_OF_FLOAT = {4: jnp.int32, 8: jnp.int64}
+
+
+def _float_of(data) -> np.dtype:
+    return np.dtype(f"float{8 * np.dtype(data.dtype).itemsize}")
+
+
 class PlateauState(NamedTuple):
-    """The state of :class:`reduce_on_plateau`: a pytree of scalar arrays.
+    """The state of :class:`reduce_on_plateau`: one small integer array.
+
+    The five numbers of the rule travel together in ``data``, so the state is
+    one array (one buffer to donate, one fusion to update inside a jitted
+    step); read them through the attributes below.  ``data`` has the integer
+    type as wide as the default float (int32, or int64 with
+    ``jax_enable_x64``) and shape ``(..., 5)``: the value and the best metric
+    as the bits of a float, then the three counters.
 
     Attributes:
+      data: the packed state (leading axes when the state is batched with
+        ``jax.vmap``).
       value: the tracked value (the rate, or the multiplier when ``base`` is a
         schedule), in the default float dtype.
       best: the best finite metric seen so far (``+inf`` in mode ``"min"``,
         ``-inf`` in mode ``"max"`` before the first one), default float dtype.
       num_bad_steps: updates since the last improvement (int32).
       cooldown_counter: updates left in the cooldown (int32).
-      count: number of updates seen (int32); a ``base`` schedule is evaluated at
-        it.
+      count: number of updates seen (int32, saturating at 2**31 - 1); a
+        ``base`` schedule is evaluated at it.
 
     Examples:
       >>> state = reduce_on_plateau(base=0.1).init()
-      >>> print(f"{state.value:.3g} {state.best} {state.count}")
-      0.1 inf 0
+      >>> print(f"{state.value:.3g} {state.best} {state.count} {state.data.shape}")
+      0.1 inf 0 (5,)
     """
 
-    value: jax.Array
-    best: jax.Array
-    num_bad_steps: jax.Array
-    cooldown_counter: jax.Array
-    count: jax.Array
+    data: jax.Array
+
+    @classmethod
+    def pack(cls, value, best, num_bad_steps, cooldown_counter, count, dtype=None):
+        """A state from its five numbers; ``value`` and ``best`` are stored in
+        ``dtype`` (float32 or float64; default: the default float dtype).
+
+        Examples:
+          >>> s = PlateauState.pack(0.5, 1.0, 2, 0, 7)
+          >>> print(f"{s.value:.2f} {s.best:.2f} {s.num_bad_steps} {s.count}")
+          0.50 1.00 2 7
+        """
+        dtype = np.dtype(num.float_dtype() if dtype is None else dtype)
+        if dtype.itemsize not in _INT_OF_FLOAT or dtype.kind != "f":
+            chk.fail(
+                "PlateauState.pack", "dtype", dtype, "float32 or float64", TypeError
+            )
+        itype = _INT_OF_FLOAT[dtype.itemsize]
+
+        def bits(x):
+            return jax.lax.bitcast_convert_type(jnp.asarray(x, dtype), itype)
+
+        def whole(x):
+            return jnp.asarray(x).astype(itype)
+
+        parts = (bits(value), bits(best), whole(num_bad_steps))
+        parts += (whole(cooldown_counter), whole(count))
+        return cls(jnp.stack(jnp.broadcast_arrays(*parts), axis=-1))
+
+    def _float(self, slot):
+        return jax.lax.bitcast_convert_type(self.data[..., slot], _float_of(self.data))
+
+    @property
+    def value(self) -> jax.Array:
+        return self._float(_VALUE)
+
+    @property
+    def best(self) -> jax.Array:
+        return self._float(_BEST)
+
+    @property
+    def num_bad_steps(self) -> jax.Array:
+        return self.data[..., _BAD].astype(_INT)
+
+    @property
+    def cooldown_counter(self) -> jax.Array:
+        return self.data[..., _COOLDOWN].astype(_INT)
+
+    @property
+    def count(self) -> jax.Array:
+        return self.data[..., _COUNT].astype(_INT)
 
 
 class ScaleByPlateauState(NamedTuple):
@@ -235,17 +299,9 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
 
     def init(self) -> PlateauState:
         """The initial state: the starting value, no best metric yet."""
-        dtype = num.float_dtype()
         start = 1.0 if callable(self.base) else self.base
         worst = math.inf if self.mode == "min" else -math.inf
-        zero = jnp.zeros((), _INT)
-        return PlateauState(
-            value=jnp.asarray(start, dtype),
-            best=jnp.asarray(worst, dtype),
-            num_bad_steps=zero,
-            cooldown_counter=zero,
-            count=zero,
-        )
+        return PlateauState.pack(start, worst, 0, 0, 0)
 
     def update(self, state: PlateauState, value=None, **extra_args) -> PlateauState:
         """The state after observing the metric ``value`` (other arguments,
@@ -294,14 +350,14 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
             old * jnp.asarray(self.factor, dtype), jnp.asarray(self.min_value, dtype)
         )
         cut = reduce & (old - new > jnp.asarray(self.eps, dtype))
-        return PlateauState(
-            value=jnp.where(cut, new, old),
-            best=best,
-            num_bad_steps=jnp.where(reduce, 0, bad).astype(_INT),
-            cooldown_counter=jnp.where(
-                reduce, jnp.asarray(self.cooldown, _INT), counter
-            ).astype(_INT),
-            count=jnp.where(state.count < _INT_MAX, state.count + 1, state.count),
+        count = state.count
+        return PlateauState.pack(
+            jnp.where(cut, new, old),
+            best,
+            jnp.where(reduce, 0, bad),
+            jnp.where(reduce, jnp.asarray(self.cooldown, _INT), counter),
+            jnp.where(count < _INT_MAX, count + 1, count),
+            dtype=dtype,
         )
 
     def __call__(self, state: PlateauState, **extra_args) -> jax.Array:

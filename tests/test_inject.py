@@ -61,6 +61,89 @@ def test_numbers_stay_out_of_the_state():
     full = optax.inject_hyperparams(optax.sgd)(learning_rate=lr, momentum=0.9)
     ours = len(jax.tree.leaves(state))
     assert ours < len(jax.tree.leaves(full.init(PARAMS)))
+    # One counter beyond sgd's own state: the schedule is static data.
+    inner = len(jax.tree.leaves(optax.sgd(0.1, momentum=0.9).init(PARAMS)))
+    assert ours == inner + 1
+
+
+def test_a_stateful_schedule_adds_its_state_and_its_latest_value():
+    plateau = jd.reduce_on_plateau(patience=0, base=0.1)
+    state = inject(optax.sgd)(learning_rate=plateau).init(PARAMS)
+    # count, the plateau's one array, the value it gave
+    assert len(jax.tree.leaves(state)) == 3
+    assert list(state.stateful_values) == ["learning_rate"]
+
+
+def test_hyperparams_keep_the_order_of_the_arguments():
+    def sgdw(learning_rate, momentum, weight_decay):
+        decay = optax.add_decayed_weights(weight_decay)
+        return optax.chain(decay, optax.sgd(learning_rate, momentum))
+
+    opt = inject(sgdw)(
+        learning_rate=jd.linear_decay(0.1, 0.01),
+        momentum=jd.reduce_on_plateau(base=0.9),
+        weight_decay=jd.exponential_decay(1e-4, 0.5),
+    )
+    state = opt.init(PARAMS)
+    assert list(state.hyperparams) == ["learning_rate", "momentum", "weight_decay"]
+    _, state = opt.update(PARAMS, state, PARAMS, value=1.0)
+    _, state = opt.update(PARAMS, state, PARAMS, value=1.0)
+    chex.assert_trees_all_close(
+        state.hyperparams,
+        {
+            "learning_rate": jd.linear_decay(0.1, 0.01)(1),
+            "momentum": jnp.float32(0.9),
+            "weight_decay": jd.exponential_decay(1e-4, 0.5)(1),
+        },
+        rtol=1e-6,
+    )
+
+
+def test_states_of_equal_optimizers_have_one_structure():
+    def make():
+        return inject(optax.sgd)(learning_rate=jd.cosine_decay(0.1, 100)).init(PARAMS)
+
+    a, b = make(), make()
+    assert jax.tree.structure(a) == jax.tree.structure(b)
+    summed = jax.tree.map(lambda x, y: x + y, a, b)  # fails on unequal structures
+    assert isinstance(summed, InjectState)
+    other = inject(optax.sgd)(learning_rate=jd.cosine_decay(0.2, 100)).init(PARAMS)
+    assert jax.tree.structure(a) != jax.tree.structure(other)
+
+
+def test_an_unhashable_schedule_works_under_jit():
+    class Halving:  # a callable with value equality and no hash
+        def __eq__(self, other):
+            return isinstance(other, Halving)
+
+        __hash__ = None
+
+        def __call__(self, step):
+            return 0.1 * 0.5 ** jnp.asarray(step, jnp.float32)
+
+    opt = inject(optax.sgd)(learning_rate=Halving())
+    step = jax.jit(lambda s: opt.update(PARAMS, s, PARAMS)[1])
+    state = step(step(opt.init(PARAMS)))
+    chex.assert_trees_all_close(
+        jd.hyperparams(state)["learning_rate"], jnp.float32(0.05), rtol=1e-6
+    )
+
+
+def test_state_round_trips_through_orbax(tmp_path):
+    import orbax.checkpoint as ocp  # in the dev extra
+
+    lr = jd.warmup_cosine_decay(0.1, 2, 10)
+    opt = inject(optax.sgd)(learning_rate=lr, momentum=0.9)
+    state = opt.init(PARAMS)
+    for _ in range(3):
+        _, state = opt.update(PARAMS, state, PARAMS)
+    with ocp.StandardCheckpointer() as ckpt:
+        ckpt.save(tmp_path / "state", state)
+    with ocp.StandardCheckpointer() as ckpt:
+        back = ckpt.restore(tmp_path / "state", opt.init(PARAMS))
+    assert jax.tree.structure(back) == jax.tree.structure(state)
+    chex.assert_trees_all_equal(back, state)
+    chex.assert_trees_all_equal(back.hyperparams, state.hyperparams)
 
 
 def test_jit_and_scan():

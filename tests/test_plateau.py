@@ -278,15 +278,44 @@ def test_design_document_rule():
 def test_state_layout_and_dtypes():
     state = reduce_on_plateau(mode="max", base=0.5).init()
     assert isinstance(state, PlateauState)
-    assert [x.dtype for x in state] == [jnp.float32] * 2 + [jnp.int32] * 3
-    assert all(x.shape == () for x in state)
+    # One array: a single buffer to donate and a single fusion to update.
+    assert len(jax.tree.leaves(state)) == 1
+    assert state.data.dtype == jnp.int32 and state.data.shape == (5,)
+    fields = fields_of(state)
+    assert [x.dtype for x in fields] == [jnp.float32] * 2 + [jnp.int32] * 3
+    assert all(x.shape == () for x in fields)
     assert float(state.value) == 0.5 and float(state.best) == -INF
+
+
+def fields_of(state):
+    return [
+        state.value,
+        state.best,
+        state.num_bad_steps,
+        state.cooldown_counter,
+        state.count,
+    ]
+
+
+def test_pack_round_trips_and_checks_dtype():
+    state = PlateauState.pack(0.25, -3.5, 4, 2, 2**31 - 1)
+    chex.assert_trees_all_equal(
+        fields_of(state), [np.float32(0.25), np.float32(-3.5), 4, 2, 2**31 - 1]
+    )
+    batch = PlateauState.pack(jnp.array([0.5, 1.0]), jnp.inf, 0, 0, jnp.array([1, 2]))
+    assert batch.data.shape == (2, 5)
+    np.testing.assert_array_equal(batch.value, [0.5, 1.0])
+    np.testing.assert_array_equal(batch.count, [1, 2])
+    match = r"`dtype` must be float32 or float64; got dtype=.*int32"
+    with pytest.raises(TypeError, match=match):
+        PlateauState.pack(1.0, 1.0, 0, 0, 0, dtype=jnp.int32)
 
 
 def test_state_dtypes_with_x64(x64):
     plateau = reduce_on_plateau(base=0.1)
     state = plateau.update(plateau.init(), value=jnp.asarray(1.0, jnp.float32))
-    assert [x.dtype for x in state] == [jnp.float64] * 2 + [jnp.int32] * 3
+    assert state.data.dtype == jnp.int64
+    assert [x.dtype for x in fields_of(state)] == [jnp.float64] * 2 + [jnp.int32] * 3
     assert float(state.value) == 0.1 and float(state.best) == 1.0
 
 
