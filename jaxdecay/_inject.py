@@ -34,25 +34,32 @@ class _Schedules:
     static data (a pytree node with no arrays): the state then needs only the
     update count to give the value of a schedule, not an array per schedule."""
 
-    __slots__ = ("names", "plain")
+    __slots__ = ("names", "plain", "recalled")
 
-    def __init__(self, names, plain):
+    def __init__(self, names, plain, recalled):
         self.names = tuple(names)  # every scheduled argument, in order
         self.plain = tuple(plain)  # (name, schedule) of the stateless ones
+        # (name, schedule) of the stateful ones that give their latest output
+        # back from their state (a ``previous(state)`` method)
+        self.recalled = tuple(recalled)
+
+    def _pairs(self):
+        return self.plain + self.recalled
 
     def __eq__(self, other):
         return (
             isinstance(other, _Schedules)
             and self.names == other.names
             and len(self.plain) == len(other.plain)
+            and len(self.recalled) == len(other.recalled)
             and all(
                 n == m and _same(f, g)
-                for (n, f), (m, g) in zip(self.plain, other.plain, strict=True)
+                for (n, f), (m, g) in zip(self._pairs(), other._pairs(), strict=True)
             )
         )
 
     def __hash__(self):
-        return hash((self.names, tuple((n, _hash(f)) for n, f in self.plain)))
+        return hash((self.names, tuple((n, _hash(f)) for n, f in self._pairs())))
 
     def __repr__(self):
         return f"<schedules {', '.join(self.names)}>"
@@ -60,7 +67,7 @@ class _Schedules:
 
 jax.tree_util.register_pytree_node(
     _Schedules,
-    lambda s: ((), (s.names, s.plain)),
+    lambda s: ((), (s.names, s.plain, s.recalled)),
     lambda aux, _: _Schedules(*aux),
 )
 
@@ -74,24 +81,28 @@ def _array(x):
 class InjectState(NamedTuple):
     """The state of an optimizer built by :func:`inject`.
 
-    Only arrays that cannot be recomputed are stored: the update count, the
-    state of each stateful schedule and the value it gave at the latest
-    update; the stateless schedules ride along as static data (no arrays), so
-    one counter is all they add to a state.
+    Only arrays that cannot be recomputed are stored: the update count (when
+    some schedule is stateless) and the state of each stateful schedule; the
+    schedules themselves ride along as static data (no arrays).  So stateless
+    schedules add one counter to a state, and a :class:`reduce_on_plateau`
+    its one-array state.
 
     Attributes:
       count: updates seen (int32, saturating at 2**31 - 1), the step the
-        schedules are evaluated at.
+        stateless schedules are evaluated at; ``None`` when every schedule is
+        stateful (each counts its own updates).
       schedule_states: ``{name: state}`` of every stateful schedule (such as
         :class:`reduce_on_plateau`); empty when there is none.
-      stateful_values: ``{name: value}`` each stateful schedule gave at the
-        latest update (before the first update: its initial value).
+      stateful_values: ``{name: value}`` each stateful schedule without a
+        ``previous(state)`` method gave at the latest update (before the first
+        update: its initial value); a schedule with one, such as
+        :class:`reduce_on_plateau`, gives it back from its state.
       inner_state: the state of the optimizer the factory built.
-      schedules: the stateless schedules (static pytree data).
+      schedules: the schedules (static pytree data).
       hyperparams: ``{name: value}`` of every scheduled argument as used by the
         latest update (before the first update: the value at step 0), in the
-        order the arguments were given; :func:`hyperparams` reads it.  A
-        stateless schedule's value is recomputed from ``count``.
+        order the arguments were given; :func:`hyperparams` reads it.  It is
+        recomputed from ``count`` and the schedule states.
 
     Examples:
       >>> import optax
@@ -103,7 +114,7 @@ class InjectState(NamedTuple):
       1
     """
 
-    count: jax.Array
+    count: jax.Array | None
     schedule_states: dict
     stateful_values: dict
     inner_state: Any
@@ -111,15 +122,23 @@ class InjectState(NamedTuple):
 
     @property
     def hyperparams(self) -> dict:
-        count = _array(self.count)
-        used = jnp.maximum(count - 1, 0)  # the step of the latest update
-        plain = {k: jnp.asarray(f(used)) for k, f in self.schedules.plain}
-        values = {**plain, **self.stateful_values}
+        values = dict(self.stateful_values)
+        if self.schedules.plain:
+            count = _array(self.count)
+            used = jnp.maximum(count - 1, 0)  # the step of the latest update
+            values.update({k: jnp.asarray(f(used)) for k, f in self.schedules.plain})
+        for k, f in self.schedules.recalled:
+            state = jax.tree.map(_array, self.schedule_states[k])
+            values[k] = jnp.asarray(f.previous(state))
         return {k: values[k] for k in self.schedules.names}
 
 
 def _is_stateful(value) -> bool:
     return all(callable(getattr(value, a, None)) for a in ("init", "update"))
+
+
+def _recalls(value) -> bool:
+    return callable(getattr(value, "previous", None))
 
 
 def inject(inner_factory, static_args=()):
@@ -199,19 +218,23 @@ def inject(inner_factory, static_args=()):
                 plain[name] = value
 
         names = [k for k in bound if k in plain or k in stateful]
-        schedules = _Schedules(names, plain.items())
+        recalled = {k: f for k, f in stateful.items() if _recalls(f)}
+        schedules = _Schedules(names, plain.items(), recalled.items())
 
         def values(count, states, extra):
             out = {k: jnp.asarray(f(count)) for k, f in plain.items()}
             used = {k: jnp.asarray(f(states[k], **extra)) for k, f in stateful.items()}
             return out, used
 
+        def stored(used):
+            return {k: v for k, v in used.items() if k not in recalled}
+
         def init_fn(params):
-            count = jnp.zeros([], jnp.int32)
+            count = jnp.zeros([], jnp.int32) if plain else None
             states = {k: f.init() for k, f in stateful.items()}
             plain_values, used = values(count, states, {})
-            inner = inner_factory(**fixed, **plain_values, **used)
-            return InjectState(count, states, used, inner.init(params), schedules)
+            inner = inner_factory(**fixed, **plain_values, **used).init(params)
+            return InjectState(count, states, stored(used), inner, schedules)
 
         def update_fn(updates, state, params=None, **extra_args):
             plain_values, used = values(state.count, state.schedule_states, extra_args)
@@ -224,8 +247,10 @@ def inject(inner_factory, static_args=()):
             updates, inner_state = inner.update(
                 updates, state.inner_state, params, **extra_args
             )
-            count = optax.safe_increment(state.count)
-            return updates, InjectState(count, states, used, inner_state, schedules)
+            count = optax.safe_increment(state.count) if plain else None
+            return updates, InjectState(
+                count, states, stored(used), inner_state, schedules
+            )
 
         return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 

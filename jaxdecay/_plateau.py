@@ -30,7 +30,7 @@ _INT_MAX = int(np.iinfo(np.int32).max)
 
 
 # Slots of ``PlateauState.data``.
-_VALUE, _BEST, _BAD, _COOLDOWN, _COUNT = range(5)
+_VALUE, _BEST, _BAD, _COOLDOWN, _COUNT, _PREVIOUS = range(6)
 _INT_OF_FLOAT = {4: jnp.int32, 8: jnp.int64}
 
 
@@ -41,12 +41,13 @@ def _float_of(data) -> np.dtype:
 class PlateauState(NamedTuple):
     """The state of :class:`reduce_on_plateau`: one small integer array.
 
-    The five numbers of the rule travel together in ``data``, so the state is
+    The six numbers of the rule travel together in ``data``, so the state is
     one array (one buffer to donate, one fusion to update inside a jitted
     step); read them through the attributes below.  ``data`` has the integer
     type as wide as the default float (int32, or int64 with
-    ``jax_enable_x64``) and shape ``(..., 5)``: the value and the best metric
-    as the bits of a float, then the three counters.
+    ``jax_enable_x64``) and shape ``(..., 6)``: the value and the best metric
+    as the bits of a float, the three counters, then the previous value as the
+    bits of a float.
 
     Attributes:
       data: the packed state (leading axes when the state is batched with
@@ -59,19 +60,32 @@ class PlateauState(NamedTuple):
       cooldown_counter: updates left in the cooldown (int32).
       count: number of updates seen (int32, saturating at 2**31 - 1); a
         ``base`` schedule is evaluated at it.
+      previous: the tracked value before the latest update, i.e. the one that
+        update's output was computed from (before the first update: the
+        starting value), default float dtype.
 
     Examples:
       >>> state = reduce_on_plateau(base=0.1).init()
       >>> print(f"{state.value:.3g} {state.best} {state.count} {state.data.shape}")
-      0.1 inf 0 (5,)
+      0.1 inf 0 (6,)
     """
 
     data: jax.Array
 
     @classmethod
-    def pack(cls, value, best, num_bad_steps, cooldown_counter, count, dtype=None):
-        """A state from its five numbers; ``value`` and ``best`` are stored in
-        ``dtype`` (float32 or float64; default: the default float dtype).
+    def pack(
+        cls,
+        value,
+        best,
+        num_bad_steps,
+        cooldown_counter,
+        count,
+        previous=None,
+        dtype=None,
+    ):
+        """A state from its numbers; ``value``, ``best`` and ``previous``
+        (default: ``value``) are stored in ``dtype`` (float32 or float64;
+        default: the default float dtype).
 
         Examples:
           >>> s = PlateauState.pack(0.5, 1.0, 2, 0, 7)
@@ -92,7 +106,8 @@ class PlateauState(NamedTuple):
             return jnp.asarray(x).astype(itype)
 
         parts = (bits(value), bits(best), whole(num_bad_steps))
-        parts += (whole(cooldown_counter), whole(count))
+        previous = value if previous is None else previous
+        parts += (whole(cooldown_counter), whole(count), bits(previous))
         return cls(jnp.stack(jnp.broadcast_arrays(*parts), axis=-1))
 
     def _float(self, slot):
@@ -117,6 +132,10 @@ class PlateauState(NamedTuple):
     @property
     def count(self) -> jax.Array:
         return self.data[..., _COUNT].astype(_INT)
+
+    @property
+    def previous(self) -> jax.Array:
+        return self._float(_PREVIOUS)
 
 
 class ScaleByPlateauState(NamedTuple):
@@ -357,6 +376,7 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
             jnp.where(reduce, 0, bad),
             jnp.where(reduce, jnp.asarray(self.cooldown, _INT), counter),
             jnp.where(count < _INT_MAX, count + 1, count),
+            previous=old,
             dtype=dtype,
         )
 
@@ -377,11 +397,32 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
                 "or use `plateau.as_transform()`, not to `optax.sgd(plateau)`; "
                 f"got state of type {type(state).__name__}."
             )
-        out = state.value
-        dtype = out.dtype
+        return self._output(state.value, state.count)
+
+    def previous(self, state: PlateauState) -> jax.Array:
+        """The output the latest update used (the output of the state before
+        it; before the first update, the initial output), which is what
+        ``optax.inject_hyperparams`` records.  :func:`jaxdecay.inject` reads it
+        from the state instead of storing it.
+
+        Examples:
+          >>> plateau = reduce_on_plateau(factor=0.5, patience=0, base=0.1)
+          >>> state = plateau.init()
+          >>> for loss in [1.0, 1.0]:  # the second one does not improve: a cut
+          ...     state = plateau.update(state, value=loss)
+          >>> print(f"{plateau.previous(state):.2f} {plateau(state):.2f}")
+          0.10 0.05
+        """
+        count = state.count
+        used = jnp.where(count > 0, count - 1, count)  # the latest update's step
+        return self._output(state.previous, used)
+
+    def _output(self, value, count):
+        dtype = value.dtype
+        out = value
         parts = ((self.base,) if callable(self.base) else ()) + self.multipliers
         for part in parts:
-            factor = part(state.count) if callable(part) else part
+            factor = part(count) if callable(part) else part
             out = out * jnp.asarray(factor, dtype)
         return out
 

@@ -66,12 +66,48 @@ def test_numbers_stay_out_of_the_state():
     assert ours == inner + 1
 
 
-def test_a_stateful_schedule_adds_its_state_and_its_latest_value():
-    plateau = jd.reduce_on_plateau(patience=0, base=0.1)
-    state = inject(optax.sgd)(learning_rate=plateau).init(PARAMS)
-    # count, the plateau's one array, the value it gave
-    assert len(jax.tree.leaves(state)) == 3
-    assert list(state.stateful_values) == ["learning_rate"]
+def test_a_plateau_adds_only_its_one_array():
+    plateau = jd.reduce_on_plateau(patience=0, factor=0.5, base=0.1)
+    opt = inject(optax.sgd)(learning_rate=plateau)
+    state = opt.init(PARAMS)
+    # No counter (every schedule counts its own updates), no stored value:
+    # the plateau gives back the rate of the latest update from its state.
+    assert state.count is None and state.stateful_values == {}
+    assert len(jax.tree.leaves(state)) == 1
+    rates = []
+    for _ in range(3):  # the same loss: a cut at the second update
+        _, state = opt.update(PARAMS, state, PARAMS, value=1.0)
+        rates.append(float(jd.hyperparams(state)["learning_rate"]))
+    assert rates == pytest.approx([0.1, 0.1, 0.05])
+
+
+class _Halving:
+    """A stateful schedule of another library: ``init``/``update``/``__call__``
+    and no ``previous``; halves its value at every update."""
+
+    def init(self):
+        return jnp.asarray(0.4, jnp.float32)
+
+    def update(self, state, **extra):
+        del extra
+        return state * 0.5
+
+    def __call__(self, state, **extra):
+        del extra
+        return state
+
+
+def test_a_stateful_schedule_without_previous_stores_its_value():
+    opt = inject(optax.sgd)(learning_rate=_Halving())
+    state = opt.init(PARAMS)
+    assert state.count is None and list(state.stateful_values) == ["learning_rate"]
+    assert len(jax.tree.leaves(state)) == 2  # its state and the value it gave
+    step = jax.jit(lambda s: opt.update(PARAMS, s, PARAMS)[1])
+    seen = []
+    for _ in range(3):
+        state = step(state)
+        seen.append(float(jd.hyperparams(state)["learning_rate"]))
+    assert seen == pytest.approx([0.4, 0.2, 0.1])
 
 
 def test_hyperparams_keep_the_order_of_the_arguments():
@@ -201,7 +237,8 @@ def test_hyperparams_finds_it_inside_chain_and_multi_transform():
 
 
 def test_hyperparams_reads_an_nnx_optimizer():
-    nnx = pytest.importorskip("flax.nnx")
+    from flax import nnx  # in the dev extra
+
     model = nnx.Linear(2, 1, rngs=nnx.Rngs(0))
     lr = jd.linear_decay(0.1, 0.01)
     opt = nnx.Optimizer(model, inject(optax.sgd)(learning_rate=lr), wrt=nnx.Param)
@@ -209,6 +246,20 @@ def test_hyperparams_reads_an_nnx_optimizer():
     opt.update(model, jax.tree.map(jnp.zeros_like, grads))
     opt.update(model, jax.tree.map(jnp.zeros_like, grads))
     chex.assert_trees_all_close(jd.hyperparams(opt)["learning_rate"], lr(1), rtol=1e-6)
+
+
+def test_hyperparams_reads_a_plateau_in_an_nnx_optimizer():
+    from flax import nnx  # in the dev extra
+
+    model = nnx.Linear(2, 1, rngs=nnx.Rngs(0))
+    plateau = jd.reduce_on_plateau(patience=0, factor=0.5, base=0.1)
+    opt = nnx.Optimizer(model, inject(optax.sgd)(learning_rate=plateau), wrt=nnx.Param)
+    grads = jax.tree.map(jnp.zeros_like, nnx.state(model, nnx.Param))
+    rates = []
+    for _ in range(3):
+        opt.update(model, grads, value=1.0)
+        rates.append(float(jd.hyperparams(opt)["learning_rate"]))
+    assert rates == pytest.approx([0.1, 0.1, 0.05])
 
 
 def test_static_args_pass_callables_through():

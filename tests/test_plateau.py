@@ -280,9 +280,11 @@ def test_state_layout_and_dtypes():
     assert isinstance(state, PlateauState)
     # One array: a single buffer to donate and a single fusion to update.
     assert len(jax.tree.leaves(state)) == 1
-    assert state.data.dtype == jnp.int32 and state.data.shape == (5,)
+    assert state.data.dtype == jnp.int32 and state.data.shape == (6,)
     fields = fields_of(state)
-    assert [x.dtype for x in fields] == [jnp.float32] * 2 + [jnp.int32] * 3
+    assert [x.dtype for x in fields] == [jnp.float32] * 2 + [jnp.int32] * 3 + [
+        jnp.float32
+    ]
     assert all(x.shape == () for x in fields)
     assert float(state.value) == 0.5 and float(state.best) == -INF
 
@@ -294,16 +296,19 @@ def fields_of(state):
         state.num_bad_steps,
         state.cooldown_counter,
         state.count,
+        state.previous,
     ]
 
 
 def test_pack_round_trips_and_checks_dtype():
-    state = PlateauState.pack(0.25, -3.5, 4, 2, 2**31 - 1)
+    state = PlateauState.pack(0.25, -3.5, 4, 2, 2**31 - 1, previous=0.5)
     chex.assert_trees_all_equal(
-        fields_of(state), [np.float32(0.25), np.float32(-3.5), 4, 2, 2**31 - 1]
+        fields_of(state),
+        [np.float32(0.25), np.float32(-3.5), 4, 2, 2**31 - 1, np.float32(0.5)],
     )
+    assert float(PlateauState.pack(0.25, 1.0, 0, 0, 0).previous) == 0.25
     batch = PlateauState.pack(jnp.array([0.5, 1.0]), jnp.inf, 0, 0, jnp.array([1, 2]))
-    assert batch.data.shape == (2, 5)
+    assert batch.data.shape == (2, 6)
     np.testing.assert_array_equal(batch.value, [0.5, 1.0])
     np.testing.assert_array_equal(batch.count, [1, 2])
     match = r"`dtype` must be float32 or float64; got dtype=.*int32"
@@ -315,7 +320,8 @@ def test_state_dtypes_with_x64(x64):
     plateau = reduce_on_plateau(base=0.1)
     state = plateau.update(plateau.init(), value=jnp.asarray(1.0, jnp.float32))
     assert state.data.dtype == jnp.int64
-    assert [x.dtype for x in fields_of(state)] == [jnp.float64] * 2 + [jnp.int32] * 3
+    dtypes = [x.dtype for x in fields_of(state)]
+    assert dtypes == [jnp.float64] * 2 + [jnp.int32] * 3 + [jnp.float64]
     assert float(state.value) == 0.1 and float(state.best) == 1.0
 
 
@@ -586,6 +592,23 @@ def test_inject_hyperparams_train_loop_follows_the_reference(inject):
     chex.assert_trees_all_close(
         float(last.hyperparams_states["learning_rate"].value), after[-1], rtol=RTOL
     )
+    # What optax records is what `previous` gives back from the state alone.
+    recalled = PLATEAU.previous(states.hyperparams_states["learning_rate"])
+    chex.assert_trees_all_close(np.asarray(recalled, np.float64), used, rtol=RTOL)
+
+
+def test_previous_follows_the_base_schedule():
+    sched = jd.warmup_cosine_decay(0.3, warmup_steps=4, decay_steps=24)
+    plateau = sched * reduce_on_plateau(factor=0.5, patience=0)
+    state = plateau.init()
+    chex.assert_trees_all_close(plateau.previous(state), sched(0), rtol=1e-6)
+    for k in range(6):
+        before = plateau(state)  # the output this update uses
+        state = plateau.update(state, value=1.0)
+        chex.assert_trees_all_close(plateau.previous(state), before, rtol=1e-6)
+        chex.assert_trees_all_close(
+            plateau(state), sched(k + 1) * state.value, rtol=1e-6
+        )
 
 
 def _config(plateau):
