@@ -186,3 +186,17 @@ def sample(fn, reps: int, block):
         out = fn()
     block(out)
     return (time.perf_counter() - w0) / reps, (time.process_time() - c0) / reps
+
+
+def main(parse_args, run, argv=None) -> int:
+    """The command line of a benchmark script: parse, run, print the report and,
+    with ``--json PATH``, write its data."""
+    import json
+
+    cfg = parse_args(argv)
+    text, data = run(cfg)
+    print(text)
+    if cfg.json:
+        with open(cfg.json, "w") as fh:
+            json.dump(data, fh, indent=1)
+    return 0

@@ -18,7 +18,6 @@ against the float64 reference (``max rel. err``).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 import _common as C
@@ -174,13 +173,7 @@ def run(cfg):
 
 
 def main(argv=None):
-    cfg = parse_args(argv)
-    text, data = run(cfg)
-    print(text)
-    if cfg.json:
-        with open(cfg.json, "w") as fh:
-            json.dump(data, fh, indent=1)
-    return 0
+    return C.main(parse_args, run, argv)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ levels and a relative error <= 1e-6 for jaxdecay.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 import _common as C
@@ -208,13 +207,7 @@ def run(cfg):
 
 
 def main(argv=None):
-    cfg = parse_args(argv)
-    text, data = run(cfg)
-    print(text)
-    if cfg.json:
-        with open(cfg.json, "w") as fh:
-            json.dump(data, fh, indent=1)
-    return 0
+    return C.main(parse_args, run, argv)
 
 
 if __name__ == "__main__":

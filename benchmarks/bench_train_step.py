@@ -23,7 +23,6 @@ and loop.  See ``benchmarks/README.md``.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 
@@ -473,13 +472,7 @@ def targets(results, models, loops):
 
 
 def main(argv=None):
-    cfg = parse_args(argv)
-    text, data = run(cfg)
-    print(text)
-    if cfg.json:
-        with open(cfg.json, "w") as fh:
-            json.dump(data, fh, indent=1)
-    return 0
+    return C.main(parse_args, run, argv)
 
 
 if __name__ == "__main__":
