@@ -10,6 +10,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from ._base import _same
+
 __all__ = ["inject", "InjectState"]
 
 
@@ -18,15 +20,6 @@ def _hash(fn) -> int:
         return hash(fn)
     except TypeError:
         return id(fn)
-
-
-def _same(a, b) -> bool:
-    if a is b:
-        return True
-    try:
-        return bool(a == b)
-    except Exception:  # noqa: BLE001 - array-valued or failing __eq__: not equal
-        return False
 
 
 class _Schedules:
@@ -72,10 +65,11 @@ jax.tree_util.register_pytree_node(
 )
 
 
-def _array(x):
-    # flax NNX wraps every array of an optimizer state in a Variable.
+def _unbox(x):
+    """The array inside ``x`` (flax NNX wraps every array of an optimizer
+    state in a Variable); ``x`` itself when it holds more than one."""
     leaves = jax.tree_util.tree_leaves(x)
-    return jnp.asarray(leaves[0] if len(leaves) == 1 else x)
+    return leaves[0] if len(leaves) == 1 else x
 
 
 class InjectState(NamedTuple):
@@ -124,12 +118,10 @@ class InjectState(NamedTuple):
     def hyperparams(self) -> dict:
         values = dict(self.stateful_values)
         if self.schedules.plain:
-            count = _array(self.count)
-            used = jnp.maximum(count - 1, 0)  # the step of the latest update
+            used = jnp.maximum(_unbox(self.count) - 1, 0)  # the latest update's step
             values.update({k: jnp.asarray(f(used)) for k, f in self.schedules.plain})
         for k, f in self.schedules.recalled:
-            state = jax.tree.map(_array, self.schedule_states[k])
-            values[k] = jnp.asarray(f.previous(state))
+            values[k] = jnp.asarray(f.previous(self.schedule_states[k]))
         return {k: values[k] for k in self.schedules.names}
 
 

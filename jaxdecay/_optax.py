@@ -7,7 +7,7 @@ from typing import Any
 import jax
 import optax
 
-from ._inject import InjectState
+from ._inject import InjectState, _unbox
 
 __all__ = ["hyperparams"]
 
@@ -31,12 +31,6 @@ def _part(key) -> str | None:
     return None
 
 
-def _unwrap(value):
-    # flax NNX wraps every array of an optimizer state in a Variable.
-    leaves = jax.tree_util.tree_leaves(value)
-    return leaves[0] if len(leaves) == 1 else value
-
-
 def _collect(node, prefix, found):
     leaves, _ = jax.tree_util.tree_flatten_with_path(node, is_leaf=_is_inject)
     for path, leaf in leaves:
@@ -44,7 +38,7 @@ def _collect(node, prefix, found):
             continue
         where = prefix + tuple(p for p in map(_part, path) if p is not None)
         for name, value in leaf.hyperparams.items():
-            found.append((where, name, _unwrap(value)))
+            found.append((where, name, _unbox(value)))
         _collect(leaf.inner_state, where, found)
 
 

@@ -413,8 +413,7 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
           >>> print(f"{plateau.previous(state):.2f} {plateau(state):.2f}")
           0.10 0.05
         """
-        count = state.count
-        used = jnp.where(count > 0, count - 1, count)  # the latest update's step
+        used = jnp.maximum(state.count - 1, 0)  # the latest update's step
         return self._output(state.previous, used)
 
     def _output(self, value, count):
