@@ -127,18 +127,9 @@ def median(xs):
 def time_per_item(fn, items: int, target_s: float, block, max_reps=1_000_000):
     """Seconds per item of ``fn()``, which processes ``items`` items per call and
     returns something ``block`` waits on; repeats sized to ``target_s``."""
-    block(fn())
-    reps = 1
-    while True:
-        t0 = time.perf_counter()
-        out = None
-        for _ in range(reps):
-            out = fn()
-        block(out)
-        dt = time.perf_counter() - t0
-        if dt >= target_s or reps >= max_reps:
-            return dt / (reps * items)
-        reps = min(max_reps, max(reps * 2, int(reps * target_s / max(dt, 1e-9))))
+    reps = calibrate(fn, target_s, block, max_reps)
+    wall, _ = sample(fn, reps, block)
+    return wall / items
 
 
 def interleaved(cells, rounds, measure, log=None):
