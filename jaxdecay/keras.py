@@ -136,6 +136,23 @@ def _steps(func, name, value, *, whole, why=""):
     return out
 
 
+def _decay_args(func, initial_learning_rate, decay_steps, decay_rate, staircase):
+    """The checked ``(staircase, initial rate, decay steps)`` of the decays with
+    stairs (ExponentialDecay, InverseTimeDecay)."""
+    staircase = chk.flag(func, "staircase", staircase)
+    init = _initial_rate(
+        func, initial_learning_rate, decay_steps=decay_steps, decay_rate=decay_rate
+    )
+    steps = _steps(
+        func,
+        "decay_steps",
+        decay_steps,
+        whole=staircase,
+        why="with `staircase=True`: stairs of a fractional length are uneven",
+    )
+    return staircase, init, steps
+
+
 # ---------------------------------------------------------------------------
 # The ports.
 
@@ -171,16 +188,8 @@ def ExponentialDecay(
       0.100 0.100 0.050 0.025
     """
     func = "ExponentialDecay"
-    staircase = chk.flag(func, "staircase", staircase)
-    init = _initial_rate(
-        func, initial_learning_rate, decay_steps=decay_steps, decay_rate=decay_rate
-    )
-    steps = _steps(
-        func,
-        "decay_steps",
-        decay_steps,
-        whole=staircase,
-        why="with `staircase=True`: stairs of a fractional length are uneven",
+    staircase, init, steps = _decay_args(
+        func, initial_learning_rate, decay_steps, decay_rate, staircase
     )
     rate = chk.number(
         func,
@@ -345,16 +354,8 @@ def InverseTimeDecay(
       0.1000 0.0667 0.0500
     """
     func = "InverseTimeDecay"
-    staircase = chk.flag(func, "staircase", staircase)
-    init = _initial_rate(
-        func, initial_learning_rate, decay_steps=decay_steps, decay_rate=decay_rate
-    )
-    steps = _steps(
-        func,
-        "decay_steps",
-        decay_steps,
-        whole=staircase,
-        why="with `staircase=True`: stairs of a fractional length are uneven",
+    staircase, init, steps = _decay_args(
+        func, initial_learning_rate, decay_steps, decay_rate, staircase
     )
     rate = chk.number(
         func,
