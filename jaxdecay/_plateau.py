@@ -170,6 +170,17 @@ def _is_number(x) -> bool:
     return isinstance(x, (np.ndarray, np.generic, jax.Array)) and np.ndim(x) == 0
 
 
+def _check_state(state):
+    if not (hasattr(state, "value") and hasattr(state, "count")):
+        raise TypeError(
+            f"{_NAME}: `state` must be the PlateauState that `init()` and "
+            "`update()` return: a plateau is a stateful schedule, so give it "
+            "to `optax.inject_hyperparams(optax.sgd)(learning_rate=plateau)` "
+            "or use `plateau.as_transform()`, not to `optax.sgd(plateau)`; "
+            f"got state of type {type(state).__name__}."
+        )
+
+
 def _static(x) -> bool:
     """Plain callables (not jaxdecay schedules) travel as static pytree data."""
     return callable(x) and not isinstance(x, Schedule)
@@ -389,14 +400,7 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
         """The current output: the tracked value times the output multipliers
         (``base`` when it is a schedule, and any added by ``*``) at
         ``state.count``."""
-        if not (hasattr(state, "value") and hasattr(state, "count")):
-            raise TypeError(
-                f"{_NAME}: `state` must be the PlateauState that `init()` and "
-                "`update()` return: a plateau is a stateful schedule, so give it "
-                "to `optax.inject_hyperparams(optax.sgd)(learning_rate=plateau)` "
-                "or use `plateau.as_transform()`, not to `optax.sgd(plateau)`; "
-                f"got state of type {type(state).__name__}."
-            )
+        _check_state(state)
         return self._output(state.value, state.count)
 
     def previous(self, state: PlateauState) -> jax.Array:
@@ -413,6 +417,7 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
           >>> print(f"{plateau.previous(state):.2f} {plateau(state):.2f}")
           0.10 0.05
         """
+        _check_state(state)
         used = jnp.maximum(state.count - 1, 0)  # the latest update's step
         return self._output(state.previous, used)
 

@@ -373,6 +373,8 @@ def test_a_step_instead_of_a_state_is_explained():
     with pytest.raises(TypeError, match=match):
         with jax.numpy_dtype_promotion("standard"):
             opt.update(params, opt.init(params), params)
+    with pytest.raises(TypeError, match=match + " int"):
+        reduce_on_plateau().previous(3)
 
 
 def test_metric_must_be_a_scalar():
