@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from . import _checks as chk
 from ._base import _same
 
 __all__ = ["inject", "InjectState"]
@@ -22,19 +23,78 @@ def _hash(fn) -> int:
         return id(fn)
 
 
+def _unbox(x):
+    """The array inside ``x`` (flax NNX wraps every array of an optimizer
+    state in a Variable); ``x`` itself when it holds more than one."""
+    leaves = jax.tree_util.tree_leaves(x)
+    return leaves[0] if len(leaves) == 1 else x
+
+
+# optax states whose ``count`` starts at 0 and goes up by one (saturating at
+# 2**31 - 1, as inject's own counter does) at every update: the update count
+# the schedules need, already kept by the optimizer.
+_COUNTING_STATES = (
+    optax.ScaleByAdamState,  # adam, adamw, nadam(w), adamax(w), radam, yogi, lamb
+    optax.ScaleByAmsgradState,
+    optax.ScaleByBeliefState,  # adabelief
+    optax.ScaleByLionState,
+    optax.ScaleByNovogradState,
+    optax.ScaleByScheduleState,
+    optax.FactoredState,  # adafactor
+)
+
+
+def _find_clock(state, path=()):
+    """The key path of an update counter in an inner optimizer state, or None.
+
+    Only the plain containers of ``optax.chain``/``optax.named_chain`` are
+    searched: a counter inside a wrapper (``MultiSteps``, ``apply_if_finite``,
+    ``masked``...) may skip updates."""
+    if isinstance(state, _COUNTING_STATES):
+        count = state.count
+        if jnp.shape(count) == () and jnp.result_type(count) == jnp.int32:
+            return (*path, jax.tree_util.GetAttrKey("count"))
+        return None
+    if type(state) in (tuple, list):
+        keys = [(jax.tree_util.SequenceKey(i), x) for i, x in enumerate(state)]
+    elif type(state) is dict:
+        keys = [(jax.tree_util.DictKey(k), x) for k, x in state.items()]
+    else:
+        return None
+    for key, x in keys:
+        found = _find_clock(x, (*path, key))
+        if found is not None:
+            return found
+    return None
+
+
+def _read(state, path):
+    for key in path:
+        if isinstance(key, jax.tree_util.GetAttrKey):
+            state = getattr(state, key.name)
+        elif isinstance(key, jax.tree_util.SequenceKey):
+            state = state[key.idx]
+        else:
+            state = state[key.key]
+    return _unbox(state)
+
+
 class _Schedules:
     """The schedules of an :func:`inject` optimizer, carried in its state as
     static data (a pytree node with no arrays): the state then needs only the
     update count to give the value of a schedule, not an array per schedule."""
 
-    __slots__ = ("names", "plain", "recalled")
+    __slots__ = ("names", "plain", "recalled", "clock")
 
-    def __init__(self, names, plain, recalled):
+    def __init__(self, names, plain, recalled, clock=None):
         self.names = tuple(names)  # every scheduled argument, in order
         self.plain = tuple(plain)  # (name, schedule) of the stateless ones
         # (name, schedule) of the stateful ones that give their latest output
         # back from their state (a ``previous(state)`` method)
         self.recalled = tuple(recalled)
+        # key path of the inner optimizer's update counter when the stateless
+        # schedules read it (None: they read InjectState.count)
+        self.clock = None if clock is None else tuple(clock)
 
     def _pairs(self):
         return self.plain + self.recalled
@@ -43,6 +103,7 @@ class _Schedules:
         return (
             isinstance(other, _Schedules)
             and self.names == other.names
+            and self.clock == other.clock
             and len(self.plain) == len(other.plain)
             and len(self.recalled) == len(other.recalled)
             and all(
@@ -52,7 +113,8 @@ class _Schedules:
         )
 
     def __hash__(self):
-        return hash((self.names, tuple((n, _hash(f)) for n, f in self._pairs())))
+        pairs = tuple((n, _hash(f)) for n, f in self._pairs())
+        return hash((self.names, self.clock, pairs))
 
     def __repr__(self):
         return f"<schedules {', '.join(self.names)}>"
@@ -60,31 +122,28 @@ class _Schedules:
 
 jax.tree_util.register_pytree_node(
     _Schedules,
-    lambda s: ((), (s.names, s.plain, s.recalled)),
+    lambda s: ((), (s.names, s.plain, s.recalled, s.clock)),
     lambda aux, _: _Schedules(*aux),
 )
-
-
-def _unbox(x):
-    """The array inside ``x`` (flax NNX wraps every array of an optimizer
-    state in a Variable); ``x`` itself when it holds more than one."""
-    leaves = jax.tree_util.tree_leaves(x)
-    return leaves[0] if len(leaves) == 1 else x
 
 
 class InjectState(NamedTuple):
     """The state of an optimizer built by :func:`inject`.
 
-    Only arrays that cannot be recomputed are stored: the update count (when
-    some schedule is stateless) and the state of each stateful schedule; the
-    schedules themselves ride along as static data (no arrays).  So stateless
-    schedules add one counter to a state, and a :class:`reduce_on_plateau`
-    its one-array state.
+    Only arrays that cannot be recomputed are stored: an update count, and the
+    state of each stateful schedule; the schedules themselves ride along as
+    static data (no arrays).  The count is the inner optimizer's own when it
+    keeps one (the ``count`` of adam, adamw, lion, adafactor... when they are
+    the factory's optimizer), so stateless schedules add no array to such a
+    state, and one int32 counter to any other; a :class:`reduce_on_plateau`
+    adds its one-array state.
 
     Attributes:
-      count: updates seen (int32, saturating at 2**31 - 1), the step the
-        stateless schedules are evaluated at; ``None`` when every schedule is
-        stateful (each counts its own updates).
+      count: the update counter :func:`inject` keeps (int32, saturating at
+        2**31 - 1), or ``None`` when it keeps none: when the stateless
+        schedules read the inner optimizer's counter, or when every schedule
+        is stateful (each counts its own updates).  :attr:`step` reads the
+        count wherever it is.
       schedule_states: ``{name: state}`` of every stateful schedule (such as
         :class:`reduce_on_plateau`); empty when there is none.
       stateful_values: ``{name: value}`` each stateful schedule without a
@@ -93,19 +152,25 @@ class InjectState(NamedTuple):
         :class:`reduce_on_plateau`, gives it back from its state.
       inner_state: the state of the optimizer the factory built.
       schedules: the schedules (static pytree data).
+      step: updates seen so far, the step the stateless schedules are
+        evaluated at by the next update (``None`` without stateless schedules).
       hyperparams: ``{name: value}`` of every scheduled argument as used by the
         latest update (before the first update: the value at step 0), in the
         order the arguments were given; :func:`hyperparams` reads it.  It is
-        recomputed from ``count`` and the schedule states.
+        recomputed from ``step`` and the schedule states.
 
     Examples:
       >>> import optax
       >>> opt = inject(optax.sgd)(learning_rate=linear_decay(0.1, 0.01))
       >>> state = opt.init(jnp.zeros(3))
-      >>> print(int(state.count), f"{state.hyperparams['learning_rate']:.2f}")
+      >>> print(int(state.step), f"{state.hyperparams['learning_rate']:.2f}")
       0 0.10
       >>> len(jax.tree.leaves(state))  # the count, sgd's state has no arrays
       1
+      >>> state = inject(optax.adam)(learning_rate=linear_decay(0.1, 0.01)).init(
+      ...     jnp.zeros(3))
+      >>> state.count is None  # adam's own count serves
+      True
     """
 
     count: jax.Array | None
@@ -115,10 +180,18 @@ class InjectState(NamedTuple):
     schedules: _Schedules
 
     @property
+    def step(self) -> jax.Array | None:
+        if not self.schedules.plain:
+            return None
+        if self.schedules.clock is not None:
+            return _read(self.inner_state, self.schedules.clock)
+        return _unbox(self.count)
+
+    @property
     def hyperparams(self) -> dict:
         values = dict(self.stateful_values)
         if self.schedules.plain:
-            used = jnp.maximum(_unbox(self.count) - 1, 0)  # the latest update's step
+            used = jnp.maximum(self.step - 1, 0)  # the latest update's step
             values.update({k: jnp.asarray(f(used)) for k, f in self.schedules.plain})
         for k, f in self.schedules.recalled:
             values[k] = jnp.asarray(f.previous(self.schedule_states[k]))
@@ -133,7 +206,7 @@ def _recalls(value) -> bool:
     return callable(getattr(value, "previous", None))
 
 
-def inject(inner_factory, static_args=()):
+def inject(inner_factory, static_args=(), *, share_count=True):
     """Builds an optax optimizer whose schedules are readable from its state.
 
     ``inject(optax.adamw)(learning_rate=schedule, weight_decay=1e-4)`` is
@@ -141,11 +214,16 @@ def inject(inner_factory, static_args=()):
     update's step, and :func:`hyperparams` reads the rate of the latest update
     back from the state, as with ``optax.inject_hyperparams``.  But leaner:
     numbers stay Python constants of the compiled step, and the schedules ride
-    in the state as static data, so the state gains one int32 counter (a
-    stateless schedule's value is recomputed from it when read), not an array
-    per argument.  A stateful schedule adds its own state and the value it gave
-    at the latest update.  A jitted training step then costs what
-    ``optax.adamw(schedule)`` costs.
+    in the state as static data; a stateless schedule's value is recomputed
+    from the update count when read, so no array per argument is stored.  The
+    count is the inner optimizer's own where it keeps one that counts every
+    update from zero (optax's adam family, amsgrad, adabelief, lion, novograd,
+    adafactor, ``scale_by_schedule``: the state is then exactly the inner
+    optimizer's), else one int32 counter.  A stateful schedule adds its own
+    state (and, without a ``previous(state)`` method, the value it gave at the
+    latest update).  A jitted training step then costs what
+    ``optax.adamw(learning_rate)`` costs with a constant rate, or less than
+    ``optax.adamw(schedule)``.
     To change a number during training, give it as a schedule (or use
     ``optax.inject_hyperparams``, whose every number is state).
 
@@ -160,6 +238,9 @@ def inject(inner_factory, static_args=()):
         e.g. ``optax.adamw``.
       static_args: names of callable arguments that are not schedules (passed
         to ``inner_factory`` as they are).
+      share_count: read the step from the inner optimizer's update counter
+        when it has one (see above); ``False`` keeps a counter of its own in
+        :attr:`InjectState.count` (the same values, one more array).
 
     Returns:
       A function with ``inner_factory``'s arguments that returns an
@@ -186,6 +267,8 @@ def inject(inner_factory, static_args=()):
             "transformation, such as optax.adamw; got "
             f"inner_factory={inner_factory!r}."
         )
+    if not isinstance(share_count, bool):
+        chk.fail("inject", "share_count", share_count, "True or False", TypeError)
     static = {static_args} if isinstance(static_args, str) else set(static_args)
     signature = inspect.signature(inner_factory)
     unknown = static - set(signature.parameters)
@@ -211,7 +294,6 @@ def inject(inner_factory, static_args=()):
 
         names = [k for k in bound if k in plain or k in stateful]
         recalled = {k: f for k, f in stateful.items() if _recalls(f)}
-        schedules = _Schedules(names, plain.items(), recalled.items())
 
         def values(count, states, extra):
             out = {k: jnp.asarray(f(count)) for k, f in plain.items()}
@@ -226,10 +308,14 @@ def inject(inner_factory, static_args=()):
             states = {k: f.init() for k, f in stateful.items()}
             plain_values, used = values(count, states, {})
             inner = inner_factory(**fixed, **plain_values, **used).init(params)
+            clock = _find_clock(inner) if plain and share_count else None
+            if clock is not None:
+                count = None
+            schedules = _Schedules(names, plain.items(), recalled.items(), clock)
             return InjectState(count, states, stored(used), inner, schedules)
 
         def update_fn(updates, state, params=None, **extra_args):
-            plain_values, used = values(state.count, state.schedule_states, extra_args)
+            plain_values, used = values(state.step, state.schedule_states, extra_args)
             states = {
                 k: f.update(state.schedule_states[k], **extra_args)
                 for k, f in stateful.items()
@@ -239,9 +325,9 @@ def inject(inner_factory, static_args=()):
             updates, inner_state = inner.update(
                 updates, state.inner_state, params, **extra_args
             )
-            count = optax.safe_increment(state.count) if plain else None
+            count = None if state.count is None else optax.safe_increment(state.count)
             return updates, InjectState(
-                count, states, stored(used), inner_state, schedules
+                count, states, stored(used), inner_state, state.schedules
             )
 
         return optax.GradientTransformationExtraArgs(init_fn, update_fn)

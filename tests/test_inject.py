@@ -284,3 +284,161 @@ def test_rejects_a_factory_that_is_not_callable():
         TypeError, match=r"inject: `inner_factory` must be .*got inner_factory=3"
     ):
         inject(3)
+
+
+# Factories whose optax state counts every update from zero: inject reads the
+# step from that counter instead of keeping its own.
+COUNTING = {
+    "adam": optax.adam,
+    "adamw": optax.adamw,
+    "nadamw": optax.nadamw,
+    "adamax": optax.adamax,
+    "radam": optax.radam,
+    "yogi": optax.yogi,
+    "lamb": optax.lamb,
+    "amsgrad": optax.amsgrad,
+    "adabelief": optax.adabelief,
+    "lion": optax.lion,
+    "novograd": optax.novograd,
+    "adafactor": optax.adafactor,
+    "chain": lambda learning_rate: optax.chain(
+        optax.clip(1.0),
+        optax.scale_by_schedule(jd.constant(1.0)),
+        optax.sgd(learning_rate),
+    ),
+}
+
+
+@pytest.fixture
+def _standard_promotion():
+    # optax's adam family mixes Python floats with int32 counts, which the
+    # strict promotion of conftest.py (for the library's own code) rejects.
+    with jax.numpy_dtype_promotion("standard"):
+        yield
+
+
+@pytest.mark.usefixtures("_standard_promotion")
+@pytest.mark.parametrize("name", sorted(COUNTING))
+def test_shares_the_count_of_the_inner_optimizer(name):
+    factory = COUNTING[name]
+    lr = jd.warmup_cosine_decay(0.1, 2, 8)
+    shared = inject(factory)(learning_rate=lr)
+    own = inject(factory, share_count=False)(learning_rate=lr)
+    state = shared.init(PARAMS)
+    # Nothing beyond the inner optimizer's own state.
+    assert state.count is None
+    assert len(jax.tree.leaves(state)) == len(
+        jax.tree.leaves(factory(0.1).init(PARAMS))
+    )
+    assert len(jax.tree.leaves(own.init(PARAMS))) == len(jax.tree.leaves(state)) + 1
+    # The same updates and the same record as a counter of its own, step by
+    # step: the inner counter goes up by one at every update.
+    got_params, _, got = _run(shared, 6)
+    want_params, _, want = _run(own, 6)
+    chex.assert_trees_all_close(got_params, want_params, rtol=1e-6)
+    for k, (a, b) in enumerate(zip(got, want, strict=True)):
+        assert int(a.step) == int(b.count) == k + 1
+        chex.assert_trees_all_close(a.hyperparams, b.hyperparams, rtol=0)
+        chex.assert_trees_all_close(a.hyperparams["learning_rate"], lr(k), rtol=1e-6)
+
+
+@pytest.mark.usefixtures("_standard_promotion")
+def test_adamw_matches_optax_with_the_schedule_and_its_record():
+    lr = jd.warmup_cosine_decay(1e-2, 3, 10)
+    got, _, ours = _run(inject(optax.adamw)(learning_rate=lr, weight_decay=1e-3), 8)
+    want, _, _ = _run(optax.adamw(lr, weight_decay=1e-3), 8)
+    chex.assert_trees_all_close(got, want, rtol=1e-6)
+    full = optax.inject_hyperparams(optax.adamw)(learning_rate=lr, weight_decay=1e-3)
+    _, _, theirs = _run(full, 8)
+    for a, b in zip(ours, theirs, strict=True):
+        chex.assert_trees_all_close(
+            jd.hyperparams(a)["learning_rate"],
+            jd.hyperparams(b)["learning_rate"],
+            rtol=1e-6,
+        )
+
+
+@pytest.mark.usefixtures("_standard_promotion")
+def test_a_counter_behind_a_wrapper_is_not_shared():
+    # apply_if_finite skips adam's update (and count) on a non-finite gradient;
+    # the schedule still follows the updates, as optax.inject_hyperparams does.
+    def guarded(learning_rate):
+        return optax.apply_if_finite(optax.adam(learning_rate), 5)
+
+    lr = jd.linear_decay(0.1, 0.01)
+    ours, theirs = (
+        inject(guarded)(learning_rate=lr),
+        optax.inject_hyperparams(guarded)(learning_rate=lr),
+    )
+    a, b = ours.init(PARAMS), theirs.init(PARAMS)
+    assert a.count is not None
+    for k in range(4):
+        grads = _grads(PARAMS, k)
+        if k == 1:
+            grads = jax.tree.map(lambda g: g * jnp.nan, grads)
+        _, a = ours.update(grads, a, PARAMS)
+        _, b = theirs.update(grads, b, PARAMS)
+        chex.assert_trees_all_close(
+            jd.hyperparams(a)["learning_rate"],
+            jd.hyperparams(b)["learning_rate"],
+            rtol=1e-6,
+        )
+    assert int(a.step) == 4
+
+
+@pytest.mark.usefixtures("_standard_promotion")
+def test_a_shared_count_works_under_jit_and_scan():
+    lr = jd.piecewise_constant([2, 4], [0.1, 0.01, 0.001])
+    opt = inject(optax.adam)(learning_rate=lr)
+
+    @jax.jit
+    def train(params):
+        def body(carry, _):
+            params, state = carry
+            updates, state = opt.update(_grads(params, 0), state, params)
+            rate = jd.hyperparams(state)["learning_rate"]
+            return (optax.apply_updates(params, updates), state), rate
+
+        return jax.lax.scan(body, (params, opt.init(params)), None, length=6)
+
+    (_, state), rates = train(PARAMS)
+    assert state.count is None and int(state.step) == 6
+    chex.assert_trees_all_close(
+        rates, np.array([0.1, 0.1, 0.01, 0.01, 0.001, 0.001], np.float32), rtol=1e-6
+    )
+
+
+@pytest.mark.usefixtures("_standard_promotion")
+def test_a_shared_count_round_trips_through_orbax(tmp_path):
+    import orbax.checkpoint as ocp  # in the dev extra
+
+    opt = inject(optax.adamw)(learning_rate=jd.cosine_decay(0.1, 10))
+    state = opt.init(PARAMS)
+    for _ in range(3):
+        _, state = opt.update(PARAMS, state, PARAMS)
+    with ocp.StandardCheckpointer() as ckpt:
+        ckpt.save(tmp_path / "state", state)
+    with ocp.StandardCheckpointer() as ckpt:
+        back = ckpt.restore(tmp_path / "state", opt.init(PARAMS))
+    chex.assert_trees_all_equal(back, state)
+    chex.assert_trees_all_equal(back.hyperparams, state.hyperparams)
+
+
+@pytest.mark.usefixtures("_standard_promotion")
+def test_hyperparams_reads_a_shared_count_in_an_nnx_optimizer():
+    from flax import nnx  # in the dev extra
+
+    model = nnx.Linear(2, 1, rngs=nnx.Rngs(0))
+    lr = jd.linear_decay(0.1, 0.01)
+    opt = nnx.Optimizer(model, inject(optax.adamw)(learning_rate=lr), wrt=nnx.Param)
+    grads = jax.tree.map(jnp.zeros_like, nnx.state(model, nnx.Param))
+    for k in range(3):
+        nnx.jit(lambda o, m, g: o.update(m, g))(opt, model, grads)
+        chex.assert_trees_all_close(
+            jd.hyperparams(opt)["learning_rate"], lr(k), rtol=1e-6
+        )
+
+
+def test_rejects_a_share_count_that_is_not_a_bool():
+    with pytest.raises(TypeError, match=r"inject: `share_count` must be True or False"):
+        inject(optax.adam, share_count="yes")
