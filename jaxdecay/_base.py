@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import sys
 from typing import ClassVar
 
 import jax
@@ -251,6 +252,68 @@ def _key(v):
     if isinstance(v, (np.generic,)):
         return v.item()
     return v
+
+
+class Static:
+    """A value carried in a pytree as static data: a node with no leaves.
+
+    Two are equal when their values are the same schedules and numbers
+    (``_same``), so optimizer states built from equal schedules have one tree
+    structure, and ``jit`` does not retrace for a new but equal schedule."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+        if not _flax_knows_static:
+            _register_with_flax()
+
+    def __eq__(self, other):
+        return type(other) is type(self) and _same(self.value, other.value)
+
+    def __hash__(self):
+        return _static_hash(self.value)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.value!r})"
+
+
+def _static_hash(value) -> int:
+    if isinstance(value, (tuple, list)):
+        return hash(tuple(_static_hash(x) for x in value))
+    try:
+        return hash(value)
+    except TypeError:  # unhashable, compared by value: one bucket per type
+        return hash(type(value).__qualname__)
+
+
+jax.tree_util.register_pytree_node(
+    Static, lambda s: ((), s.value), lambda value, _: Static(value)
+)
+
+_flax_knows_static = False
+
+
+def _register_with_flax():
+    """Lets ``flax.serialization`` write states that hold :class:`Static` data
+    (as an empty dict; restoring keeps the target's).  Done once flax is
+    imported, without importing it: ``import flax`` loads its serialization,
+    and a state is built after the imports of a script."""
+    global _flax_knows_static
+    serialization = sys.modules.get("flax.serialization")
+    if serialization is None:
+        return
+    todo, types = [Static], []
+    while todo:
+        cls = todo.pop()
+        types.append(cls)
+        todo.extend(cls.__subclasses__())
+    for cls in types:
+        if not serialization.is_serializable(cls):
+            serialization.register_serialization_state(
+                cls, lambda s: {}, lambda target, state: target
+            )
+    _flax_knows_static = True
 
 
 def _show(v) -> str:

@@ -11,16 +11,9 @@ import jax.numpy as jnp
 import optax
 
 from . import _checks as chk
-from ._base import _same
+from ._base import Static
 
 __all__ = ["inject", "InjectState"]
-
-
-def _hash(fn) -> int:
-    try:
-        return hash(fn)
-    except TypeError:
-        return id(fn)
 
 
 def _unbox(x):
@@ -79,51 +72,38 @@ def _read(state, path):
     return _unbox(state)
 
 
-class _Schedules:
+class _Schedules(Static):
     """The schedules of an :func:`inject` optimizer, carried in its state as
     static data (a pytree node with no arrays): the state then needs only the
     update count to give the value of a schedule, not an array per schedule."""
 
-    __slots__ = ("names", "plain", "recalled", "clock")
+    __slots__ = ()
 
     def __init__(self, names, plain, recalled, clock=None):
-        self.names = tuple(names)  # every scheduled argument, in order
-        self.plain = tuple(plain)  # (name, schedule) of the stateless ones
-        # (name, schedule) of the stateful ones that give their latest output
-        # back from their state (a ``previous(state)`` method)
-        self.recalled = tuple(recalled)
-        # key path of the inner optimizer's update counter when the stateless
-        # schedules read it (None: they read InjectState.count)
-        self.clock = None if clock is None else tuple(clock)
-
-    def _pairs(self):
-        return self.plain + self.recalled
-
-    def __eq__(self, other):
-        return (
-            isinstance(other, _Schedules)
-            and self.names == other.names
-            and self.clock == other.clock
-            and len(self.plain) == len(other.plain)
-            and len(self.recalled) == len(other.recalled)
-            and all(
-                n == m and _same(f, g)
-                for (n, f), (m, g) in zip(self._pairs(), other._pairs(), strict=True)
+        super().__init__(
+            (
+                tuple(names),  # every scheduled argument, in order
+                tuple(plain),  # (name, schedule) of the stateless ones
+                # (name, schedule) of the stateful ones that give their latest
+                # output back from their state (a ``previous(state)`` method)
+                tuple(recalled),
+                # key path of the inner optimizer's update counter when the
+                # stateless schedules read it (None: they read InjectState.count)
+                None if clock is None else tuple(clock),
             )
         )
 
-    def __hash__(self):
-        pairs = tuple((n, _hash(f)) for n, f in self._pairs())
-        return hash((self.names, self.clock, pairs))
+    names = property(lambda self: self.value[0])
+    plain = property(lambda self: self.value[1])
+    recalled = property(lambda self: self.value[2])
+    clock = property(lambda self: self.value[3])
 
     def __repr__(self):
         return f"<schedules {', '.join(self.names)}>"
 
 
 jax.tree_util.register_pytree_node(
-    _Schedules,
-    lambda s: ((), (s.names, s.plain, s.recalled, s.clock)),
-    lambda aux, _: _Schedules(*aux),
+    _Schedules, lambda s: ((), s.value), lambda value, _: _Schedules(*value)
 )
 
 

@@ -8,6 +8,7 @@ import jax
 import optax
 
 from ._inject import InjectState, _unbox
+from ._plateau import ScaleByPlateauState
 
 __all__ = ["hyperparams"]
 
@@ -15,6 +16,7 @@ _INJECT_STATES = (
     optax.InjectStatefulHyperparamsState,
     optax.InjectHyperparamsState,
     InjectState,
+    ScaleByPlateauState,
 )
 
 
@@ -37,6 +39,10 @@ def _collect(node, prefix, found):
         if not _is_inject(leaf):
             continue
         where = prefix + tuple(p for p in map(_part, path) if p is not None)
+        if isinstance(leaf, ScaleByPlateauState):
+            if leaf.rule is not None:
+                found.append((where, "plateau_scale", _unbox(leaf.scale)))
+            continue
         for name, value in leaf.hyperparams.items():
             found.append((where, name, _unbox(value)))
         _collect(leaf.inner_state, where, found)
@@ -46,7 +52,9 @@ def hyperparams(opt_state: Any) -> dict[str, jax.Array]:
     """The current value of every injected hyperparameter in an optimizer state.
 
     Finds every ``optax.inject_hyperparams`` state (and every
-    :class:`InjectState` of :func:`inject`) wherever it sits: inside
+    :class:`InjectState` of :func:`inject`, and the scale of every
+    ``reduce_on_plateau(...).as_transform()``, as ``"plateau_scale"``, the
+    scale its latest update applied) wherever it sits: inside
     ``optax.chain``, ``optax.multi_transform``, ``optax.MultiSteps``,
     ``optax.apply_if_finite``, another injected optimizer, or a flax
     ``nnx.Optimizer`` (pass the optimizer or its ``opt_state``).  Works inside
@@ -65,7 +73,8 @@ def hyperparams(opt_state: Any) -> dict[str, jax.Array]:
       A flat ``dict`` from name to value.
 
     Raises:
-      ValueError: when the state holds no injected hyperparameters.
+      ValueError: when the state holds no injected hyperparameters (nor a
+        plateau transform).
 
     Examples:
       >>> import jax.numpy as jnp, optax

@@ -20,7 +20,7 @@ import optax
 
 from . import _checks as chk
 from . import _numerics as num
-from ._base import Schedule, _key, _same, _show
+from ._base import Schedule, Static, _key, _same, _show
 
 __all__ = ["reduce_on_plateau", "PlateauState", "ScaleByPlateauState"]
 
@@ -143,15 +143,29 @@ class ScaleByPlateauState(NamedTuple):
 
     Attributes:
       plateau: the :class:`PlateauState` of the schedule.
+      rule: the :class:`reduce_on_plateau` itself, as static data (no arrays).
+      scale: the scale the latest update applied (before the first update: the
+        initial one); :func:`jaxdecay.hyperparams` reads it as
+        ``"plateau_scale"``.
 
     Examples:
       >>> tx = reduce_on_plateau(patience=5).as_transform()
       >>> state = tx.init({"w": jnp.zeros(3)})
-      >>> print(float(state.plateau.value))
+      >>> print(float(state.scale))
       1.0
     """
 
     plateau: PlateauState
+    rule: Static | None = None
+
+    @property
+    def scale(self) -> jax.Array:
+        if self.rule is None:
+            raise ValueError(
+                "ScaleByPlateauState.scale: this state was built without its "
+                "rule; build it with reduce_on_plateau(...).as_transform().init."
+            )
+        return self.rule.value.previous(self.plateau)
 
 
 def _scalar(name, value, **bounds):
@@ -452,7 +466,7 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
 
         def init_fn(params):
             del params
-            return ScaleByPlateauState(plateau=self.init())
+            return ScaleByPlateauState(self.init(), Static(self))
 
         def update_fn(updates, state, params=None, **extra_args):
             del params
@@ -460,9 +474,8 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
             updates = jax.tree.map(
                 lambda u: u * scale.astype(jnp.result_type(u)), updates
             )
-            return updates, ScaleByPlateauState(
-                plateau=self.update(state.plateau, **extra_args)
-            )
+            plateau = self.update(state.plateau, **extra_args)
+            return updates, ScaleByPlateauState(plateau, state.rule)
 
         return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 

@@ -442,3 +442,19 @@ def test_hyperparams_reads_a_shared_count_in_an_nnx_optimizer():
 def test_rejects_a_share_count_that_is_not_a_bool():
     with pytest.raises(TypeError, match=r"inject: `share_count` must be True or False"):
         inject(optax.adam, share_count="yes")
+
+
+@pytest.mark.usefixtures("_standard_promotion")
+@pytest.mark.parametrize("factory", [optax.sgd, optax.adamw], ids=["own", "shared"])
+def test_state_round_trips_through_flax_serialization(factory):
+    import flax.serialization  # in the dev extra
+
+    opt = inject(factory)(learning_rate=jd.cosine_decay(0.1, 10))
+    state = opt.init(PARAMS)
+    for _ in range(3):
+        _, state = opt.update(PARAMS, state, PARAMS)
+    blob = flax.serialization.to_bytes(state)
+    back = flax.serialization.from_bytes(opt.init(PARAMS), blob)
+    assert jax.tree.structure(back) == jax.tree.structure(state)
+    chex.assert_trees_all_equal(back, state)
+    chex.assert_trees_all_equal(back.hyperparams, state.hyperparams)

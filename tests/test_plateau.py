@@ -660,6 +660,49 @@ def test_as_transform_scales_updates_exactly():
         params = optax.apply_updates(params, updates)
 
 
+@pytest.mark.parametrize(
+    "rule", [PLATEAU, PLATEAU * jd.linear_decay(1.0, 0.02)], ids=["plain", "composed"]
+)
+def test_hyperparams_reads_the_scale_of_the_transform(rule):
+    tx = optax.chain(optax.sgd(1.0), rule.as_transform())
+    with jax.numpy_dtype_promotion("standard"):
+        state = tx.init(PARAMS)
+    chex.assert_trees_all_close(
+        jd.hyperparams(state), {"plateau_scale": jnp.float32(0.3)}, rtol=RTOL
+    )
+    params = PARAMS
+    step = jax.jit(lambda p, s, g, v: tx.update(g, s, p, value=v))
+    seen = []
+    for eps in NOISE:
+        loss, grads = jax.value_and_grad(quadratic)(params)
+        with jax.numpy_dtype_promotion("standard"):
+            updates, state = step(params, state, grads, loss + eps)
+        # The scale read back is the one this update applied (sgd(1.0): -grad).
+        applied = updates["w"] / -grads["w"]
+        chex.assert_trees_all_close(
+            jd.hyperparams(state)["plateau_scale"] * jnp.ones(2), applied, rtol=RTOL
+        )
+        params = optax.apply_updates(params, updates)
+        seen.append(float(jd.hyperparams(state)["plateau_scale"]))
+    assert min(seen) < 0.9 * max(seen)  # it did cut
+
+
+def test_transform_states_of_equal_rules_have_one_structure():
+    def init(rule):
+        return rule.as_transform().init(PARAMS)
+
+    a, b = init(reduce_on_plateau(patience=2)), init(reduce_on_plateau(patience=2))
+    assert jax.tree.structure(a) == jax.tree.structure(b)
+    assert jax.tree.structure(a) != jax.tree.structure(init(reduce_on_plateau()))
+    assert len(jax.tree.leaves(a)) == 1  # the rule is static data
+
+
+def test_a_transform_state_without_its_rule_says_how_to_build_it():
+    state = ScaleByPlateauState(PLATEAU.init())
+    with pytest.raises(ValueError, match=r"built without its rule.*as_transform\(\)"):
+        _ = state.scale
+
+
 def _split_run(opt, save_and_restore):
     """Trains 24 updates straight, and 12 + checkpoint + 12; returns both."""
     with jax.numpy_dtype_promotion("standard"):
