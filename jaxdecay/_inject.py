@@ -201,9 +201,10 @@ def inject(inner_factory, static_args=(), *, share_count=True):
     adafactor, ``scale_by_schedule``: the state is then exactly the inner
     optimizer's), else one int32 counter.  A stateful schedule adds its own
     state (and, without a ``previous(state)`` method, the value it gave at the
-    latest update).  A jitted training step then costs what
-    ``optax.adamw(learning_rate)`` costs with a constant rate, or less than
-    ``optax.adamw(schedule)``.
+    latest update).  With an optimizer that keeps its own count, a jitted
+    training step costs what it costs with a constant rate, plus the
+    schedule's few scalar operations; with another, what
+    ``optax.sgd(schedule)`` costs.
     To change a number during training, give it as a schedule (or use
     ``optax.inject_hyperparams``, whose every number is state).
 
