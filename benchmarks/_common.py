@@ -29,6 +29,15 @@ def add_device_arg(parser):
     )
 
 
+def use_cpus(n: int) -> None:
+    """Restricts this process (and the threads JAX starts later) to the first
+    ``n`` CPUs it may use.  Call it before JAX starts its backend."""
+    if not hasattr(os, "sched_setaffinity"):
+        raise SystemExit("--cpus needs os.sched_setaffinity (Linux)")
+    allowed = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, allowed[:n])
+
+
 def select_device(name: str):
     """Makes ``name`` JAX's default platform (before any computation) and
     returns the device the benchmark runs on."""
@@ -63,7 +72,8 @@ def device_name(device) -> str:
         cores = (
             len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
         )
-        return f"CPU: {cpu}, {cores or os.cpu_count()} cores"
+        cores = cores or os.cpu_count()
+        return f"CPU: {cpu}, {cores} core{'' if cores == 1 else 's'}"
     kind = getattr(device, "device_kind", "") or device.platform
     return f"{device.platform.upper()}: {kind}"
 

@@ -267,9 +267,21 @@ def parse_args(argv=None):
     p.add_argument(
         "--quick", action="store_true", help="tiny model, 1 round, 6 variants"
     )
+    p.add_argument(
+        "--cpus",
+        type=int,
+        default=None,
+        help="run on the first N CPUs this process may use (set before JAX "
+        "starts).  On a small machine, --cpus 1 removes the XLA CPU runtime's "
+        "hand-overs of work between threads, which move tiny steps by several "
+        "percent either way, and leaves the cost of the step itself [default: "
+        "all of them]",
+    )
     p.add_argument("--json", metavar="PATH", help="write the results to PATH")
     C.add_device_arg(p)
     cfg = p.parse_args(argv)
+    if cfg.cpus is not None and cfg.cpus < 1:
+        p.error(f"--cpus must be at least 1; got --cpus {cfg.cpus}")
     if cfg.quick:
         cfg.models = cfg.models or "tiny"
         cfg.rounds, cfg.target_ms = 1, 2.0
@@ -277,6 +289,8 @@ def parse_args(argv=None):
 
 
 def run(cfg):
+    if cfg.cpus:
+        C.use_cpus(cfg.cpus)
     device = C.select_device(cfg.device)
     import jax
 

@@ -26,6 +26,9 @@ import _common as C  # noqa: E402
 
 SCRIPTS = {
     "train_step": ("bench_train_step.py", "1. Train-step overhead"),
+    # The same on one core (CPU runs only): without the runtime's hand-overs
+    # of work between threads, what is left is the cost of the step itself.
+    "train_step_1cpu": ("bench_train_step.py", "1b. Train-step overhead on one core"),
     "pieces": (
         "bench_pieces.py",
         "2. Compile and graph size against the number of pieces",
@@ -81,7 +84,9 @@ def run_script(name, cfg, json_path):
         args.append("--quick")
     elif name == "pieces":
         args += PIECES_DEFAULT
-    if cfg.rounds and name in ("train_step", "bulk"):
+    if name == "train_step_1cpu":
+        args += ["--cpus", "1"]
+    if cfg.rounds and name in ("train_step", "train_step_1cpu", "bulk"):
         args += ["--rounds", str(cfg.rounds)]
     for extra in cfg.extra:
         key, _, rest = extra.partition("=")
@@ -127,6 +132,8 @@ def main(argv=None):
         "Timings on a shared machine move by 10-30% between runs: compare ratios "
         "taken in one run.  See benchmarks/README.md for what each column means.",
     ]
+    if device.platform != "cpu" and "train_step_1cpu" in names:
+        names.remove("train_step_1cpu")  # a diagnostic of the CPU runtime
     failed = []
     for name in names:
         proc, secs = run_script(name, cfg, work / f"{name}.json")

@@ -51,13 +51,14 @@ def test_results_table_has_every_section(quick_run):
         "- device: CPU",
         "- commit:",
         "## 1. Train-step overhead",
+        "## 1b. Train-step overhead on one core",
         "## 2. Compile and graph size",
         "## 3. Bulk evaluation",
         "## 4. Numerics at scale",
     ):
         assert head in text
     assert "exit status" not in text
-    assert text.count("Targets:") == 4
+    assert text.count("Targets:") == 5
 
 
 def test_train_step(quick_run):
@@ -70,6 +71,15 @@ def test_train_step(quick_run):
         assert (loop, "warmup_cosine", "jaxdecay", "jd.inject") in seen
         assert (loop, "plateau", "optax", "contrib") in seen
     assert all(r["s_per_step"] > 0 and r["ratio"] > 0 for r in results)
+
+
+def test_train_step_on_one_core(quick_run):
+    _, data = quick_run
+    one = _json(data, "train_step_1cpu")
+    assert one["env"]["device"].endswith(", 1 core")
+    assert {r["how"] for r in one["results"]} == {
+        r["how"] for r in _json(data, "train_step")["results"]
+    }
 
 
 def test_pieces(quick_run):
