@@ -50,7 +50,7 @@ def _find_clock(state, path=()):
         return None
     if type(state) in (tuple, list):
         keys = [(jax.tree_util.SequenceKey(i), x) for i, x in enumerate(state)]
-    elif type(state) is dict:
+    elif isinstance(state, dict):  # named_chain's is an OrderedDict
         keys = [(jax.tree_util.DictKey(k), x) for k, x in state.items()]
     else:
         return None

@@ -310,6 +310,9 @@ COUNTING = {
     "lion": optax.lion,
     "novograd": optax.novograd,
     "adafactor": optax.adafactor,
+    "named_chain": lambda learning_rate: optax.named_chain(
+        ("clip", optax.clip(1.0)), ("adam", optax.adam(learning_rate))
+    ),
     "chain": lambda learning_rate: optax.chain(
         optax.clip(1.0),
         optax.scale_by_schedule(jd.constant(1.0)),
