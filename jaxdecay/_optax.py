@@ -39,13 +39,11 @@ def _collect(node, prefix, found):
         if not _is_inject(leaf):
             continue
         where = prefix + tuple(p for p in map(_part, path) if p is not None)
-        if isinstance(leaf, ScaleByPlateauState):
-            if leaf.rule is not None:
-                found.append((where, "plateau_scale", _unbox(leaf.scale)))
-            continue
         for name, value in leaf.hyperparams.items():
             found.append((where, name, _unbox(value)))
-        _collect(leaf.inner_state, where, found)
+        inner = getattr(leaf, "inner_state", None)  # a plateau transform has none
+        if inner is not None:
+            _collect(inner, where, found)
 
 
 def hyperparams(opt_state: Any) -> dict[str, jax.Array]:

@@ -167,6 +167,13 @@ class ScaleByPlateauState(NamedTuple):
             )
         return self.rule.value.previous(self.plateau)
 
+    @property
+    def hyperparams(self) -> dict:
+        """``{"plateau_scale": scale}`` (empty for a state without its rule),
+        what :func:`jaxdecay.hyperparams` reads, as it reads an injected
+        optimizer's ``hyperparams``."""
+        return {} if self.rule is None else {"plateau_scale": self.scale}
+
 
 def _scalar(name, value, **bounds):
     """A checked real scalar (tracers pass unchecked)."""
