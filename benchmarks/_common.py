@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import re
 import statistics
 import subprocess
 import time
@@ -161,6 +162,25 @@ def table(head, rows, align=None) -> str:
     out = ["| " + " | ".join(head) + " |", "|" + "|".join(align) + "|"]
     out += ["| " + " | ".join(str(x) for x in row) + " |" for row in rows]
     return "\n".join(out)
+
+
+def kernels(hlo_text: str) -> int:
+    """Kernels one step runs, from a compiled computation's optimized HLO text
+    (``jit(f).lower(...).compile().as_text()``): the top-level instructions of
+    the entry computation, or of the body of its loop when it has one (a
+    ``lax.scan``), less those that run nothing (parameters, constants, tuples,
+    bitcasts).  On a CPU each is a separate call of the runtime: in a tiny step
+    the count, more than the arithmetic inside, sets the time."""
+    loop = re.search(r"body=(%[\w.-]+)", hlo_text)
+    head = (loop.group(1) + " ") if loop else "ENTRY "
+    start = hlo_text.index("\n" + head) + 1
+    body = hlo_text[start : hlo_text.index("\n}", start)]
+    free = {"parameter", "constant", "tuple", "get-tuple-element", "bitcast"}
+    # An instruction's type is one word, or a tuple in parentheses.
+    kinds = re.findall(
+        r"^\s*(?:ROOT )?%\S+ = (?:\([^)]*\)|\S+) ([\w-]+)\(", body, re.M
+    )
+    return sum(k not in free for k in kinds)
 
 
 def calibrate(fn, target_s: float, block, max_reps=1_000_000) -> int:

@@ -232,6 +232,11 @@ def make_cell(model_name, loop, variant, device):
         holder["state"], loss = step(holder["state"], x, y)
         return loss
 
+    def kernels():
+        compiled = step.lower(holder["state"], x, y).compile()
+        return C.kernels(compiled.as_text())
+
+    run.kernels = kernels
     return run, steps
 
 
@@ -306,7 +311,7 @@ def run(cfg):
         variants = [v for v in variants if v in QUICK]
     large_rounds = cfg.large_rounds or (cfg.rounds if accel else min(cfg.rounds, 5))
 
-    cells, fns, compile_s, reps = [], {}, {}, {}
+    cells, fns, compile_s, reps, kernels = [], {}, {}, {}, {}
     start = time.perf_counter()
     block = jax.block_until_ready
     for m in models:
@@ -317,6 +322,7 @@ def run(cfg):
                 fn, steps = make_cell(m, loop, v, device)
                 block(fn())  # compile and warm up
                 compile_s[key] = time.perf_counter() - t0
+                kernels[key] = fn.kernels()
                 fns[key] = (fn, steps)
                 reps[key] = C.calibrate(fn, cfg.target_ms / 1e3, block)
                 cells.append(key)
@@ -368,6 +374,7 @@ def run(cfg):
             for v in variants:
                 key = (m, loop, v)
                 t, ratio, cpu = med(key, 0), med(key, 2), med(key, 3)
+                extra = kernels[key] - kernels[(m, loop, VARIANTS[0])]
                 rows.append(
                     [
                         m,
@@ -378,6 +385,7 @@ def run(cfg):
                         f"{t * 1e6:.2f}",
                         f"{ratio:.3f}",
                         f"{cpu:.3f}",
+                        f"{kernels[key]} ({extra:+d})",
                     ]
                 )
                 results.append(
@@ -392,6 +400,7 @@ def run(cfg):
                         "cpu_ratio": cpu,
                         "samples": samples[key],
                         "build_compile_s": compile_s[key],
+                        "kernels": kernels[key],
                     }
                 )
     lines = [
@@ -400,7 +409,9 @@ def run(cfg):
         f"({large_rounds} for large); scan = {SCAN} steps per call; ratio = "
         "median over rounds of (variant time / time of the constant-float "
         "baseline sampled just before it, same model and loop); cpu ratio: the "
-        "same with process CPU time",
+        "same with process CPU time; kernels: top-level instructions of the "
+        "compiled step (scan: of the loop body), each a separate runtime call on "
+        "a CPU, and in parentheses the difference from the baseline",
         "",
         C.table(
             [
@@ -412,9 +423,10 @@ def run(cfg):
                 "µs/step",
                 "ratio",
                 "cpu ratio",
+                "kernels",
             ],
             rows,
-            ["---", "---", "---", "---", "---", "--:", "--:", "--:"],
+            ["---", "---", "---", "---", "---", "--:", "--:", "--:", "--:"],
         ),
         "",
         "Targets:",

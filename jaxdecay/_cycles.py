@@ -40,7 +40,7 @@ def _phase_position(n, f, ends):
     lengths = ends - starts
 
     def table(values, as_type):
-        return jnp.take(as_type(values), i)
+        return num.take(as_type(values), i)
 
     done = num.real(num.sub_steps(n, table(s_whole, num.as_int)), f) - table(
         s_frac, num.as_float
@@ -156,12 +156,12 @@ class one_cycle(Schedule):
         start = (
             jnp.take_along_axis(points, i[..., None], -1)[..., 0]
             if points.ndim > 1
-            else jnp.take(points, i)
+            else num.take(points, i)
         )
         end = (
             jnp.take_along_axis(points, i[..., None] + 1, -1)[..., 0]
             if points.ndim > 1
-            else jnp.take(points, i + 1)
+            else num.take(points, i + 1)
         )
         shape = "cosine" if self.anneal == "cos" else "linear"
         return num.anneal(start, end, done, remaining, length, shape)
@@ -410,19 +410,19 @@ class cosine_restarts(Schedule):
             e_rest = num.as_float(ends - e_int)
             if f is not None:
                 # A fraction can carry a step past the next (non-integer) start.
-                nxt_whole = jnp.take(e_whole, k)
-                nxt_rest = jnp.take(e_rest, k)
+                nxt_whole = num.take(e_whole, k)
+                nxt_rest = num.take(e_rest, k)
                 k = k + ((n == nxt_whole) & (nxt_rest > 0) & (f >= nxt_rest)).astype(
                     k.dtype
                 )
                 k = jnp.minimum(k, len(starts) - 1)
-            s_whole = jnp.take(num.as_int(np.floor(starts)), k)
-            s_frac = jnp.take(num.as_float(starts - np.floor(starts)), k)
+            s_whole = num.take(num.as_int(np.floor(starts)), k)
+            s_frac = num.take(num.as_float(starts - np.floor(starts)), k)
             done = num.real(n - s_whole, f) - s_frac
-            remaining = num.real(jnp.take(e_whole, k) - n, None) + jnp.take(e_rest, k)
+            remaining = num.real(num.take(e_whole, k) - n, None) + num.take(e_rest, k)
             if f is not None:
                 remaining = remaining - f
-            length = jnp.take(num.as_float(ends - starts), k)
+            length = num.take(num.as_float(ends - starts), k)
         amplitude = num.pow_steps(k, None, self._c("log_mult"))
         end = num.as_float(self.end_value)
         start = end + (num.as_float(self.init_value) - end) * amplitude

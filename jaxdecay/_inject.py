@@ -133,7 +133,8 @@ class InjectState(NamedTuple):
       inner_state: the state of the optimizer the factory built.
       schedules: the schedules (static pytree data).
       step: updates seen so far, the step the stateless schedules are
-        evaluated at by the next update (``None`` without stateless schedules).
+        evaluated at by the next update (``None`` without stateless schedules;
+        once the count saturates at 2**31 - 1, they stay at 2**31 - 2).
       hyperparams: ``{name: value}`` of every scheduled argument as used by the
         latest update (before the first update: the value at step 0), in the
         order the arguments were given; :func:`hyperparams` reads it.  It is
@@ -202,8 +203,8 @@ def inject(inner_factory, static_args=(), *, share_count=True):
     optimizer's), else one int32 counter.  A stateful schedule adds its own
     state (and, without a ``previous(state)`` method, the value it gave at the
     latest update).  With an optimizer that keeps its own count, a jitted
-    training step costs what it costs with a constant rate, plus the
-    schedule's few scalar operations; with another, what
+    training step runs the kernels it runs with a constant rate (the
+    schedule's few scalar operations fuse into them); with another, what
     ``optax.sgd(schedule)`` costs.
     To change a number during training, give it as a schedule (or use
     ``optax.inject_hyperparams``, whose every number is state).
@@ -296,7 +297,15 @@ def inject(inner_factory, static_args=(), *, share_count=True):
             return InjectState(count, states, stored(used), inner, schedules)
 
         def update_fn(updates, state, params=None, **extra_args):
-            plain_values, used = values(state.step, state.schedule_states, extra_args)
+            # The step is the incremented count minus one, so nothing reads
+            # the old count once the new one is computed: XLA then updates the
+            # count in place instead of first copying the old one (a kernel of
+            # its own), and a jitted step runs the same kernels as with a
+            # constant rate.  (A count saturated at 2**31 - 1 reads 2**31 - 2.)
+            step = state.step
+            if step is not None:
+                step = optax.safe_increment(step) - 1
+            plain_values, used = values(step, state.schedule_states, extra_args)
             states = {
                 k: f.update(state.schedule_states[k], **extra_args)
                 for k, f in stateful.items()

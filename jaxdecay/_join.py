@@ -125,9 +125,15 @@ class join(Schedule):
         pieces = self.schedules
         if len(pieces) == 1:
             return pieces[0]._evaluate(n, f)
-        b = num.as_int(self.boundaries)
         i = num.count_at_most(self.boundaries, n)
-        start = jnp.where(i > 0, jnp.take(b, jnp.maximum(i - 1, 0), axis=-1), 0)
+        if chk.is_concrete(self.boundaries):
+            # Piece i starts at starts[i]: one read of a host table.
+            top = np.iinfo(n.dtype).max  # no step gets past a larger one
+            starts = np.minimum(np.concatenate([[0], self.boundaries]), top)
+            start = num.take(starts.astype(n.dtype), i)
+        else:
+            b = num.as_int(self.boundaries)
+            start = jnp.where(i > 0, jnp.take(b, jnp.maximum(i - 1, 0), axis=-1), 0)
         local = n - start
         groups, group_of, position = self._groups()
         out = None
@@ -135,13 +141,15 @@ class join(Schedule):
             if stacked is None:
                 value = pieces[int(index[0])]._evaluate(local, f)
             else:
-                pos = jnp.take(jnp.asarray(position), i)
+                pos = num.take(position, i)
                 value = _evaluate_stacked(treedef, stacked, pos, local, f)
             value = jnp.asarray(value, num.float_dtype())
             if out is None:
                 out = value
+            elif len(index) == 1:
+                out = jnp.where(i == int(index[0]), value, out)
             else:
-                out = jnp.where(jnp.take(jnp.asarray(group_of), i) == g, value, out)
+                out = jnp.where(num.take(group_of, i) == g, value, out)
         return out
 
     def breakpoints(self):
@@ -164,7 +172,7 @@ def _evaluate_stacked(treedef, stacked, pos, n, f):
 
     def piece_at(p):
         leaves = [
-            s.value if isinstance(s, _Same) else jnp.take(s, p, axis=0) for s in stacked
+            s.value if isinstance(s, _Same) else num.take(s, p) for s in stacked
         ]
         return jax.tree_util.tree_unflatten(treedef, leaves)
 

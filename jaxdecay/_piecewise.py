@@ -90,7 +90,10 @@ class piecewise_constant(Schedule):
 
     def _evaluate(self, n, f):
         i = num.count_at_most(self.boundaries, n)
-        return jnp.take(num.as_float(self.values), i, axis=-1, mode="clip")
+        values = self.values
+        if chk.is_concrete(values) and np.ndim(values) == 1:
+            return num.take(np.asarray(values, num.float_dtype()), i)
+        return jnp.take(num.as_float(values), i, axis=-1, mode="clip")
 
     def breakpoints(self):
         b = self.boundaries
@@ -157,12 +160,13 @@ class piecewise_linear(Schedule):
         return jnp.where(inside, between, jnp.where(i == 0, v_lo, v_hi))
 
     def _tables(self):
-        """Host tables, one row per piece ``i`` (0 before the first point,
-        ``len(boundaries)`` after the last): the ends ``(b_lo, b_hi)`` of the
-        segment and the weights ``(v_lo, v_hi) / (b_hi - b_lo)``, in float64
-        rounded once.  The rows before the first point and after the last are
-        segments of length 1 with equal values at both ends, so that clamping
-        the step into the row's segment gives the held value exactly."""
+        """Host tables, one entry per piece ``i`` (0 before the first point,
+        ``len(boundaries)`` after the last): the ends ``b_lo``, ``b_hi`` of the
+        segment and the weights ``v_lo / (b_hi - b_lo)``, ``v_hi / (b_hi -
+        b_lo)``, in float64 rounded once.  The pieces before the first point
+        and after the last are segments of length 1 with equal values at both
+        ends, so that clamping the step into the segment gives the held value
+        exactly."""
         tables = self.__dict__.get("_table_cache")
         if tables is None:
             top = np.iinfo(num.int_dtype()).max
@@ -175,28 +179,30 @@ class piecewise_linear(Schedule):
             v_hi = np.concatenate([v, [v[-1]]])
             length = np.maximum(hi - lo, 1).astype(np.float64)
             with np.errstate(invalid="ignore", over="ignore"):
-                weights = np.stack([v_lo / length, v_hi / length], axis=-1)
-            tables = (np.stack([lo, hi], axis=-1), weights)
+                tables = (lo, hi, v_lo / length, v_hi / length)
             object.__setattr__(self, "_table_cache", tables)
         return tables
 
     def _evaluate_table(self, n, f):
         # The same as the general path below with the per-piece arithmetic
-        # done on the host: one lookup, two gathers of a row, a clamp and a
-        # dot product, so the graph (and its compile time) stays small.
-        ends, weights = self._tables()
+        # done on the host: one lookup, four reads of 1-D tables, a clamp and
+        # a dot product, so the graph (and its compile time) stays small.
+        lo, hi, w_lo, w_hi = self._tables()
         i = num.count_at_most(self.boundaries, n)
-        row = jnp.take(jnp.asarray(ends, n.dtype), i, axis=0, mode="clip")
-        w = jnp.take(jnp.asarray(weights, num.float_dtype()), i, axis=0, mode="clip")
-        b_lo, b_hi = row[..., 0], row[..., 1]
+        b_lo = num.take(lo.astype(n.dtype), i)
+        b_hi = num.take(hi.astype(n.dtype), i)
         t = jnp.minimum(jnp.maximum(n, b_lo), b_hi)
         done = num.real(t - b_lo, None)
         remaining = num.real(b_hi - t, None)
         if f is not None:
-            inside = (i > 0) & (i < ends.shape[0] - 1)
+            inside = (i > 0) & (i < len(lo) - 1)
             f = jnp.where(inside, f, jnp.zeros_like(f))
             done, remaining = done + f, remaining - f
-        return w[..., 0] * remaining + w[..., 1] * done
+        fdtype = num.float_dtype()
+        return (
+            num.take(w_lo.astype(fdtype), i) * remaining
+            + num.take(w_hi.astype(fdtype), i) * done
+        )
 
     def breakpoints(self):
         b = self.boundaries

@@ -117,7 +117,7 @@ class recurrence(Schedule):
 
     def _evaluate(self, n, f):
         index = jnp.minimum(n, self.horizon)
-        return num.as_float(self.init_value) * jnp.take(
+        return num.as_float(self.init_value) * num.take(
             num.as_float(self._table), index
         )
 

@@ -71,6 +71,9 @@ def test_train_step(quick_run):
         assert (loop, "warmup_cosine", "jaxdecay", "jd.inject") in seen
         assert (loop, "plateau", "optax", "contrib") in seen
     assert all(r["s_per_step"] > 0 and r["ratio"] > 0 for r in results)
+    assert "| cpu ratio | kernels |" in text
+    # The scan's body is one step, which runs at least the model's dots.
+    assert all(r["kernels"] >= 3 for r in results)
 
 
 def test_train_step_on_one_core(quick_run):

@@ -432,3 +432,54 @@ def test_state_round_trips_through_flax_serialization(factory):
     assert jax.tree.structure(back) == jax.tree.structure(state)
     chex.assert_trees_all_equal(back, state)
     chex.assert_trees_all_equal(back.hyperparams, state.hyperparams)
+
+
+def _kernels(tx):
+    """Kernels a jitted training step runs (the benchmarks' count: top-level
+    instructions of the optimized HLO), parameters and state donated as in a
+    training loop."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "_common.py"
+    spec = importlib.util.spec_from_file_location("bench_common", path)
+    common = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(common)
+    params = {
+        "w1": jnp.ones((8, 8)),
+        "b1": jnp.zeros(8),
+        "w2": jnp.ones((8, 1)),
+        "b2": jnp.zeros(1),
+    }
+
+    def step(params, state):
+        grads = jax.tree.map(lambda p: 0.1 * p, params)
+        updates, state = tx.update(grads, state, params)
+        return optax.apply_updates(params, updates), state
+
+    compiled = jax.jit(step, donate_argnums=(0, 1)).lower(params, tx.init(params))
+    return common.kernels(compiled.compile().as_text())
+
+
+KERNEL_SCHEDULES = {
+    "warmup_cosine": lambda: jd.warmup_cosine_decay(1e-3, 100, 10_000, end_value=1e-5),
+    "wsd": lambda: jd.warmup_stable_decay(1e-3, 100, 8_000, 1_000),
+    "piecewise_1000": lambda: jd.piecewise_constant(
+        [10 * k for k in range(1, 1000)], np.linspace(1e-3, 1e-4, 1000)
+    ),
+    "join_50": lambda: jd.join(
+        [jd.warmup_cosine_decay(1e-3 * (1 - k / 100), 10, 100) for k in range(50)],
+        [100 * k for k in range(1, 50)],
+    ),
+}
+
+
+@pytest.mark.usefixtures("_standard_promotion")
+@pytest.mark.parametrize("name", sorted(KERNEL_SCHEDULES))
+def test_a_shared_count_runs_the_kernels_of_a_constant_rate(name):
+    # The schedule fuses into the update kernels; nothing keeps the old count
+    # alive past its in-place increment (a copy), and the piece lookup of a
+    # join does not run as a kernel of its own.
+    schedule = KERNEL_SCHEDULES[name]()
+    ours = _kernels(inject(optax.adamw)(learning_rate=schedule))
+    assert ours == _kernels(optax.adamw(1e-3))
