@@ -211,7 +211,7 @@ class repeat(Schedule):
         setfield(self, "period", chk.integer(name, "period", self.period, low=1))
 
     def _evaluate(self, n, f):
-        return self.schedule._evaluate(n % num.as_int(self.period), f)
+        return self.schedule._evaluate(num.divmod_steps(n, self.period)[1], f)
 
     def breakpoints(self):
         p = self.period
@@ -272,7 +272,7 @@ class scale_steps(Schedule):
 
     def _evaluate(self, n, f):
         cycle = self.period // math.gcd(self.factor, self.period)
-        x = (n % num.as_int(cycle)) * num.as_int(self.factor)
+        x = num.divmod_steps(n, cycle)[1] * num.as_int(self.factor)
         if f is None:
             return self.schedule._evaluate(x, None)
         scaled = f * num.as_float(self.factor)
@@ -308,7 +308,7 @@ class staircase(Schedule):
 
     def _evaluate(self, n, f):
         every = num.as_int(self.every)
-        return self.schedule._evaluate((n // every) * every, None)
+        return self.schedule._evaluate(num.divmod_steps(n, every)[0] * every, None)
 
     def breakpoints(self):
         e = self.every
@@ -361,7 +361,11 @@ class warmup(Schedule):
         return build(
             join,
             schedules=(ramp, self.schedule),
-            boundaries=jnp.reshape(num.as_int(self.warmup_steps), (1,)),
+            boundaries=(
+                np.reshape(self.warmup_steps, (1,))
+                if chk.is_concrete(self.warmup_steps)
+                else jnp.reshape(num.as_int(self.warmup_steps), (1,))
+            ),
         )._evaluate(n, f)
 
     def breakpoints(self):

@@ -292,7 +292,7 @@ class cyclic(Schedule):
         up = num.as_int(self.step_size_up)
         down = up if self.step_size_down is None else num.as_int(self.step_size_down)
         total = up + down
-        cycle, pos = n // total, n % total
+        cycle, pos = num.divmod_steps(n, total)
         rising = pos < up if f is None else (pos < up) | ((pos == up) & (f == 0))
         t = num.real(pos, f)
         height = jnp.where(
@@ -389,7 +389,7 @@ class cosine_restarts(Schedule):
     def _evaluate(self, n, f):
         if self.period_mult == 1:
             period = num.as_int(self.first_period)
-            k, pos = n // period, n % period
+            k, pos = num.divmod_steps(n, period)
             done = num.real(pos, f)
             remaining = num.real(period - pos, None)
             if f is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import jax.numpy as jnp
+import numpy as np
 
 from . import _checks as chk
 from . import _numerics as num
@@ -48,7 +49,7 @@ def progress_times(schedule, n, f, name):
     staircase, so the step is never divided in float.
     """
     if schedule.staircase:
-        q = n // num.as_int(schedule.transition_steps)
+        q, _ = num.divmod_steps(n, num.as_int(schedule.transition_steps))
         return num.mul_steps(q, None, schedule._c(name))
     return num.mul_steps(n, f, schedule._c(name))
 
@@ -84,6 +85,8 @@ def clamped_done(n, f, length):
 
 def delayed(n, f, begin):
     """Steps counted from ``begin`` (held at 0 before it)."""
+    if chk.is_concrete(begin) and np.ndim(begin) == 0 and begin == 0:
+        return n, f  # steps are never negative
     return num.clamp_steps(num.sub_steps(n, num.as_int(begin)), f)
 
 
@@ -381,7 +384,7 @@ class step_decay(Schedule):
         return {"log_gamma": (lambda xp, g: xp.log(g), (self.gamma,))}
 
     def _evaluate(self, n, f):
-        q = n // num.as_int(self.step_size)
+        q, _ = num.divmod_steps(n, num.as_int(self.step_size))
         return num.as_float(self.init_value) * num.pow_steps(
             q, None, self._c("log_gamma")
         )
@@ -492,7 +495,7 @@ class polynomial_decay(Schedule):
             done, remaining, length = clamped_done(n, f, self.transition_steps)
         else:
             period = num.as_int(self.transition_steps)
-            q, r = n // period, n % period
+            q, r = num.divmod_steps(n, period)
             inside = r > 0 if f is None else (r > 0) | (f > 0)
             t = num.real(n, f)
             done = jnp.where(inside | (q > 0), t, 0.0)

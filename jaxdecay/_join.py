@@ -127,10 +127,16 @@ class join(Schedule):
             return pieces[0]._evaluate(n, f)
         i = num.count_at_most(self.boundaries, n)
         if chk.is_concrete(self.boundaries):
-            # Piece i starts at starts[i]: one read of a host table.
             top = np.iinfo(n.dtype).max  # no step gets past a larger one
             starts = np.minimum(np.concatenate([[0], self.boundaries]), top)
-            start = num.take(starts.astype(n.dtype), i)
+            if len(starts) <= num.COMPARE_MAX + 1:
+                # A few pieces: the start from the comparisons of the lookup
+                # (XLA shares them), with no table to read.
+                start = jnp.zeros_like(n)
+                for b, gap in zip(starts[1:], np.diff(starts), strict=True):
+                    start = start + jnp.where(n >= int(b), int(gap), 0).astype(n.dtype)
+            else:  # piece i starts at starts[i]: one read of a host table
+                start = num.take(starts.astype(n.dtype), i)
         else:
             b = num.as_int(self.boundaries)
             start = jnp.where(i > 0, jnp.take(b, jnp.maximum(i - 1, 0), axis=-1), 0)

@@ -15,6 +15,8 @@ def _cases():
     yield np.array([5])
     yield np.array([0, 0, 0])
     yield np.array([INT_MAX])
+    yield np.array([3, 3, 10, 2**24, 2**24 + 1, 2**30, INT_MAX - 1, INT_MAX])
+    yield np.array([1, 2, 3, 4, 5, 6, 7, 8, 9])  # one past the compared ones
     yield np.arange(1, 5001) * 70  # evenly spread
     yield np.sort(rng.integers(0, 50, 200))  # many repeats
     yield np.sort(np.append(rng.integers(0, 100, 100), INT_MAX))  # clustered: fallback
@@ -42,9 +44,17 @@ def test_count_at_most_matches_searchsorted(b):
     np.testing.assert_array_equal(np.asarray(got), want)
 
 
+def test_few_boundaries_are_compared_without_a_table():
+    for n in range(1, num.COMPARE_MAX + 1):
+        b = np.arange(1, n + 1) * 70
+        jaxpr = jax.make_jaxpr(lambda t, b=b: num.count_at_most(b, t))(jnp.int32(0))
+        text = str(jaxpr)
+        assert "gather" not in text and "dynamic_slice" not in text, text
+
+
 def test_table_is_used_and_jaxpr_does_not_grow():
     sizes = {}
-    for n in (2, 100, 5000):
+    for n in (num.COMPARE_MAX + 2, 100, 5000):
         b = np.arange(1, n) * 70
         jaxpr = jax.make_jaxpr(lambda t, b=b: num.count_at_most(b, t))(jnp.int32(0))
         text = str(jaxpr)
