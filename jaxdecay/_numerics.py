@@ -327,10 +327,10 @@ def take(table, i):
     out-of-range indices: fewer operations for XLA to fuse into every consumer,
     and a smaller graph to compile.
     """
-    table = jnp.asarray(table)
-    if jnp.ndim(i) == 0:
+    table, i = jnp.asarray(table), jnp.asarray(i)
+    if i.ndim == 0:
         # An unsigned index spares the wrap-around of negative ones.
-        i = jnp.asarray(i).astype(np.uint64 if i.dtype.itemsize == 8 else np.uint32)
+        i = i.astype(np.uint64 if i.dtype.itemsize == 8 else np.uint32)
         return jax.lax.dynamic_index_in_dim(table, i, axis=0, keepdims=False)
     return jnp.take(table, i, axis=0, mode="clip")
 
