@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import jax.numpy as jnp
-import numpy as np
 
 from . import _checks as chk
 from . import _numerics as num
@@ -85,7 +84,7 @@ def clamped_done(n, f, length):
 
 def delayed(n, f, begin):
     """Steps counted from ``begin`` (held at 0 before it)."""
-    if chk.is_concrete(begin) and np.ndim(begin) == 0 and begin == 0:
+    if num.is_zero(begin):
         return n, f  # steps are never negative
     return num.clamp_steps(num.sub_steps(n, num.as_int(begin)), f)
 

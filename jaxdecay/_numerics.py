@@ -307,14 +307,16 @@ def anneal(start, end, done, remaining, length, shape="linear", exponent=None):
         move = jnp.where(positive, -jnp.expm1(log_keep), 1.0)
     # A zero end (a warmup from 0, a decay to 0) adds nothing: left out, so
     # that XLA, which keeps 0 * x (x could be infinite), need not compute it.
-    if _is_zero(start):
+    if is_zero(start):
         return as_float(end) * move
-    if _is_zero(end):
+    if is_zero(end):
         return as_float(start) * keep
     return as_float(start) * keep + as_float(end) * move
 
 
-def _is_zero(x) -> bool:
+def is_zero(x) -> bool:
+    """Whether ``x`` is a concrete scalar equal to 0 (a term, or a shift, that
+    can be left out of the graph)."""
     return is_concrete(x) and np.ndim(x) == 0 and float(x) == 0.0
 
 
