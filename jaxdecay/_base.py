@@ -14,7 +14,25 @@ import numpy as np
 from . import _numerics as num
 from ._checks import is_concrete
 
-__all__ = ["Schedule", "schedule_class"]
+__all__ = ["Schedule", "schedule_types", "Static"]
+
+# Every schedule class by name, registered when the class is created; the
+# names of internal building blocks (made by operators, not called by users).
+_REGISTRY: dict[str, type] = {}
+_INTERNAL: set[str] = set()
+# The most key points that describe() and key_points() evaluate.
+_MAX_POINTS = 200
+
+
+def schedule_types(*, internal: bool = False) -> dict[str, type]:
+    """The schedule classes by name: the public ones, and with ``internal``
+    the building blocks too (``arithmetic``)."""
+    return {
+        name: cls
+        for name, cls in _REGISTRY.items()
+        if internal or name not in _INTERNAL
+    }
+
 
 
 class Schedule:
@@ -40,11 +58,47 @@ class Schedule:
     """
 
     _static: ClassVar[tuple[str, ...]] = ()
+    # NumPy defers to the schedule's own operators (``array * schedule`` is
+    # refused by ``__rmul__``, instead of an object array of schedules).
+    __array_ufunc__ = None
+
+    def __init_subclass__(cls, *, internal: bool = False, **kwargs):
+        """Makes every subclass a frozen dataclass and a pytree, and registers
+        it by name (``internal`` building blocks are kept out of listings)."""
+        super().__init_subclass__(**kwargs)
+        _make_schedule_class(cls)
+        if not cls.__name__.startswith("_"):
+            _REGISTRY[cls.__name__] = cls
+            if internal:
+                _INTERNAL.add(cls.__name__)
+            else:
+                _INTERNAL.discard(cls.__name__)
+
+    def __post_init__(self):
+        """Checks every field against its declared kind (see :func:`param`),
+        then runs the ``__check_init__`` of each class, base first."""
+        func = type(self).__name__
+        for field in dataclasses.fields(self):
+            kind = field.metadata.get("kind")
+            if kind is not None:
+                value = kind.check(func, field.name, getattr(self, field.name))
+                object.__setattr__(self, field.name, value)
+        for klass in reversed(type(self).__mro__):
+            check = klass.__dict__.get("__check_init__")
+            if check is not None:
+                check(self)
 
     # -- evaluation ---------------------------------------------------------
 
     def __call__(self, step):
-        n, f, shape = num.split_step(step)
+        try:
+            n, f, shape = num.split_step(step)
+        except (TypeError, ValueError) as error:
+            message = str(error)
+            if message.startswith("schedule:"):
+                message = f"{type(self).__name__}{message[len('schedule'):]}"
+                raise type(error)(message) from None
+            raise
         out = jnp.asarray(self._evaluate(n, f), num.float_dtype())
         return jnp.broadcast_to(out, jnp.broadcast_shapes(out.shape, shape))
 
@@ -115,15 +169,32 @@ class Schedule:
           >>> warmup_cosine_decay(1.0, 10, 100).key_points(100)
           [(0, 0.0), (10, 1.0), (99, 0.000304...)]
         """
+        marks = sorted({int(b) for b in self.breakpoints() if b >= 0})
         if steps is None:
-            marks = self.breakpoints()
             steps = 2 * max([*marks, 5]) + 1
-        steps = np.arange(int(steps)) if np.ndim(steps) == 0 else np.asarray(steps)
-        first, last = int(steps.min()), int(steps.max())
-        at = sorted(
-            {first, last, *(int(b) for b in self.breakpoints() if first <= b <= last)}
-        )
-        values = np.asarray(self(np.asarray(at)), np.float64)
+        if np.ndim(steps) == 0:
+            count = int(steps)
+            if count < 1:
+                raise ValueError(
+                    f"key_points: `steps` must be a positive number of steps; "
+                    f"got steps={steps!r}."
+                )
+            first, last = 0, count - 1
+        else:
+            host = np.asarray(steps)
+            if host.size == 0:
+                raise ValueError("key_points: `steps` must not be empty.")
+            first, last = int(host.min()), int(host.max())
+        # Steps beyond the step range cannot be evaluated (they saturate):
+        # shown up to its top.
+        top = num.top_step()
+        first, last = min(max(first, 0), top), min(max(last, 0), top)
+        inside = [b for b in marks if first <= b <= last]
+        if len(inside) > _MAX_POINTS:  # a join of many pieces: a sample of them
+            pick = np.linspace(0, len(inside) - 1, _MAX_POINTS).round().astype(int)
+            inside = [inside[i] for i in sorted(set(pick.tolist()))]
+        at = sorted({first, last, *inside})
+        values = np.asarray(self(np.asarray(at, np.int64)), np.float64)
         return [(s, float(v)) for s, v in zip(at, values, strict=True)]
 
     def describe(self, steps=None) -> str:
@@ -144,13 +215,14 @@ class Schedule:
         """
         if steps is None:
             marks = [s for s, _ in self.key_points()]
-            end = max(marks[-1], 10)
+            end = min(max(marks[-1], 10), num.top_step())
             steps = sorted({*marks, end // 4, end // 2, (3 * end) // 4, end})
         doc = (type(self).__doc__ or "").strip().split("\n\n")[0]
         lines = [repr(self)]
         if doc:
             lines.append("  " + " ".join(doc.split()))
-        values = np.asarray(self(np.asarray(steps)), np.float64)
+        steps = [int(s) for s in np.ravel(np.asarray(steps, np.int64))]
+        values = np.asarray(self(np.asarray(steps, np.int64)), np.float64)
         width = max(len(str(s)) for s in steps)
         lines += [
             f"  step {s:>{width}}: {v:.6g}" for s, v in zip(steps, values, strict=True)
@@ -180,6 +252,13 @@ class Schedule:
 
         if not isinstance(other, (Schedule, numbers.Real)) or isinstance(other, bool):
             if not (isinstance(other, (jax.Array, np.ndarray)) and np.ndim(other) == 0):
+                if isinstance(other, (jax.Array, np.ndarray, list, tuple)):
+                    raise TypeError(
+                        f"{type(self).__name__} {op} array: a schedule combines "
+                        "with a single number or another schedule; got an array "
+                        f"of shape {np.shape(other)}.  To sweep values, use "
+                        "jax.vmap over a schedule built from each value."
+                    )
                 return NotImplemented
         lhs, rhs = (other, self) if reflected else (self, other)
         if (
@@ -332,6 +411,12 @@ def _show(v) -> str:
 
 
 def schedule_class(cls):
+    """Kept for subclasses written before the base registered them itself: a
+    no-op (every :class:`Schedule` subclass is a dataclass and a pytree)."""
+    return cls
+
+
+def _make_schedule_class(cls):
     """Makes ``cls`` a frozen dataclass and a pytree.
 
     Leaves are the non-static fields plus, when every parameter is concrete, the
@@ -339,10 +424,13 @@ def schedule_class(cls):
     ``(hi, lo)`` pairs, so a schedule passed through ``jax.jit`` as an argument
     keeps its full accuracy.
     """
-    cls = dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
-    names = tuple(f.name for f in dataclasses.fields(cls))
-    static = tuple(n for n in names if n in cls._static)
-    data = tuple(n for n in names if n not in cls._static)
+    dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
+    fields = dataclasses.fields(cls)
+    names = tuple(f.name for f in fields)
+    static = tuple(
+        f.name for f in fields if f.name in cls._static or f.metadata.get("static")
+    )
+    data = tuple(n for n in names if n not in static)
 
     def flatten(obj):
         children = [getattr(obj, n) for n in data]
@@ -384,7 +472,6 @@ def schedule_class(cls):
         return obj
 
     jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
-    return cls
 
 
 def build(cls, **fields):

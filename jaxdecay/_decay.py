@@ -8,7 +8,8 @@ import jax.numpy as jnp
 
 from . import _checks as chk
 from . import _numerics as num
-from ._base import Schedule, schedule_class, setfield
+from ._base import Schedule
+from ._fields import Flag, Real, StepList, Steps, param
 
 __all__ = [
     "constant",
@@ -48,7 +49,7 @@ def progress_times(schedule, n, f, name):
     staircase, so the step is never divided in float.
     """
     if schedule.staircase:
-        q, _ = num.divmod_steps(n, num.as_int(schedule.transition_steps))
+        q, _ = num.divmod_steps(n, schedule.transition_steps)
         return num.mul_steps(q, None, schedule._c(name))
     return num.mul_steps(n, f, schedule._c(name))
 
@@ -70,26 +71,30 @@ def per_transition(fn):
 def clamped_done(n, f, length):
     """``(done, remaining, length)`` as floats for ``done = min(n + f, length)``.
 
-    The clamp and ``length - done`` are computed in integers before any rounding.
+    The clamp and ``length - done`` are computed in integers before any
+    rounding, for a length of any size (up to 2**63 - 1).
     """
-    length = num.as_int(length)
-    m = jnp.minimum(n, length)
-    done, remaining = num.real(m, None), num.real(length - m, None)
+    m = num.min_steps(n, length)
+    done, remaining = num.real(m, None), num.until(length, m)
     if f is not None:
-        running = n < length
+        running = ~num.reached(n, length)
         done = jnp.where(running, done + f, done)
         remaining = jnp.where(running, remaining - f, remaining)
-    return done, remaining, num.real(length, None)
+    return done, remaining, num.length(length)
 
 
 def delayed(n, f, begin):
     """Steps counted from ``begin`` (held at 0 before it)."""
-    if num.is_zero(begin):
-        return n, f  # steps are never negative
-    return num.clamp_steps(num.sub_steps(n, num.as_int(begin)), f)
+    return num.delay(n, f, begin)
 
 
-@schedule_class
+def _ends(begin, length):
+    """Breakpoints of a phase of ``length`` steps from ``begin`` (concrete)."""
+    if chk.is_concrete(begin) and chk.is_concrete(length):
+        return (begin, begin + length) if begin else (length,)
+    return ()
+
+
 class constant(Schedule):
     """Constant: the same value at every step.
 
@@ -104,25 +109,22 @@ class constant(Schedule):
       0.010 0.010
     """
 
-    value: Any
-
-    def __post_init__(self):
-        setfield(self, "value", chk.number("constant", "value", self.value))
+    value: Any = param(Real())
 
     def _evaluate(self, n, f):
         return jnp.broadcast_to(num.as_float(self.value), n.shape)
 
 
-@schedule_class
 class _RateDecay(Schedule):
     """The decays driven by ``decay_rate * p``, ``p = step / transition_steps``
     (floored when ``staircase``): shared fields and checks."""
 
-    init_value: Any
-    decay_rate: Any
-    transition_steps: Any = 1
-    staircase: bool = False
-    _static = ("staircase",)
+    init_value: Any = param(Real())
+    decay_rate: Any = param(Real(low=0, coefficient=True))
+    transition_steps: Any = param(
+        Real(low=0, low_open=True, coefficient=True), default=1
+    )
+    staircase: bool = param(Flag(), default=False)
     # Whether decay_rate must be > 0 (else >= 0), and the constant c(decay_rate)
     # whose product with p the rule needs.
     _positive_rate: ClassVar[bool] = False
@@ -131,15 +133,13 @@ class _RateDecay(Schedule):
     def _rate(xp, r):
         return r
 
-    def __post_init__(self):
+    def __check_init__(self):
         name = type(self).__name__
-        setfield(self, "staircase", chk.flag(name, "staircase", self.staircase))
-        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        rate = chk.number(
-            name, "decay_rate", self.decay_rate, low=0, low_open=self._positive_rate
-        )
-        setfield(self, "decay_rate", rate)
-        setfield(
+        if self._positive_rate:
+            Real(low=0, low_open=True, coefficient=True).check(
+                name, "decay_rate", self.decay_rate
+            )
+        object.__setattr__(
             self,
             "transition_steps",
             transition_length(name, self.transition_steps, self.staircase),
@@ -149,7 +149,6 @@ class _RateDecay(Schedule):
         return {"rate": per_transition(self._rate)(self, self.decay_rate)}
 
 
-@schedule_class
 class linear_decay(_RateDecay):
     """Linear decay: the rate falls by a fixed fraction of its initial value per
     unit of ``p``, never below ``end_value``.
@@ -170,15 +169,7 @@ class linear_decay(_RateDecay):
       0.09 0.08 0.07
     """
 
-    end_value: Any = 0.0
-
-    def __post_init__(self):
-        super().__post_init__()
-        setfield(
-            self,
-            "end_value",
-            chk.number(type(self).__name__, "end_value", self.end_value),
-        )
+    end_value: Any = param(Real(), default=0.0)
 
     def _evaluate(self, n, f):
         factor = num.one_minus_df(progress_times(self, n, f, "rate"))
@@ -193,11 +184,12 @@ def _zero_crossing(s):
     if all(chk.is_concrete(v) for v in (s.decay_rate, s.transition_steps)) and (
         s.decay_rate > 0
     ):
-        return (int(round(s.transition_steps / s.decay_rate)),)
+        at = s.transition_steps / s.decay_rate
+        if at < 2**62:
+            return (int(round(at)),)
     return ()
 
 
-@schedule_class
 class exponential_decay(_RateDecay):
     """Exponential decay: the rate is multiplied by ``decay_rate`` per unit of ``p``.
 
@@ -222,24 +214,13 @@ class exponential_decay(_RateDecay):
       0.0900 0.0810 0.0729
     """
 
-    transition_begin: Any = 0
-    end_value: Any = None
+    transition_begin: Any = param(Steps(), default=0)
+    end_value: Any = param(Real(optional=True), default=None)
     _positive_rate = True
 
     @staticmethod
     def _rate(xp, r):
         return xp.log(r)
-
-    def __post_init__(self):
-        super().__post_init__()
-        name = "exponential_decay"
-        setfield(
-            self,
-            "transition_begin",
-            chk.integer(name, "transition_begin", self.transition_begin),
-        )
-        if self.end_value is not None:
-            setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
 
     def _evaluate(self, n, f):
         n, f = delayed(n, f, self.transition_begin)
@@ -259,7 +240,6 @@ class exponential_decay(_RateDecay):
         return (b,) if chk.is_concrete(b) and b > 0 else ()
 
 
-@schedule_class
 class natural_exp_decay(_RateDecay):
     """Natural exponential decay: the rate falls as ``exp(-decay_rate * p)``.
 
@@ -288,7 +268,6 @@ class natural_exp_decay(_RateDecay):
         )
 
 
-@schedule_class
 class inverse_time_decay(_RateDecay):
     """Inverse-time decay: the rate falls as one over a linear function of the step.
 
@@ -312,7 +291,6 @@ class inverse_time_decay(_RateDecay):
         return num.as_float(self.init_value) / ((1 + hi) + lo)
 
 
-@schedule_class
 class inverse_sqrt_decay(Schedule):
     """Inverse square-root decay: constant for T steps, then falls as
     ``1 / sqrt(step)``.
@@ -330,16 +308,16 @@ class inverse_sqrt_decay(Schedule):
       0.1000 0.0500 0.0100
     """
 
-    init_value: Any
-    transition_steps: Any = 1
+    init_value: Any = param(Real())
+    transition_steps: Any = param(
+        Real(low=0, low_open=True, coefficient=True), default=1
+    )
 
-    def __post_init__(self):
-        name = "inverse_sqrt_decay"
-        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(
+    def __check_init__(self):
+        object.__setattr__(
             self,
             "transition_steps",
-            transition_length(name, self.transition_steps, False),
+            transition_length("inverse_sqrt_decay", self.transition_steps, False),
         )
 
     def _evaluate(self, n, f):
@@ -348,7 +326,6 @@ class inverse_sqrt_decay(Schedule):
         return num.as_float(self.init_value) * jnp.sqrt(length / jnp.maximum(t, length))
 
 
-@schedule_class
 class step_decay(Schedule):
     """Step decay: the rate is multiplied by ``gamma`` every ``step_size`` steps.
 
@@ -365,31 +342,20 @@ class step_decay(Schedule):
       0.100 0.010 0.0010
     """
 
-    init_value: Any
-    step_size: Any
-    gamma: Any
-
-    def __post_init__(self):
-        name = "step_decay"
-        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(
-            self, "step_size", chk.integer(name, "step_size", self.step_size, low=1)
-        )
-        setfield(
-            self, "gamma", chk.number(name, "gamma", self.gamma, low=0, low_open=True)
-        )
+    init_value: Any = param(Real())
+    step_size: Any = param(Steps(low=1))
+    gamma: Any = param(Real(low=0, low_open=True, coefficient=True))
 
     def _constants(self):
         return {"log_gamma": (lambda xp, g: xp.log(g), (self.gamma,))}
 
     def _evaluate(self, n, f):
-        q, _ = num.divmod_steps(n, num.as_int(self.step_size))
+        q, _ = num.divmod_steps(n, self.step_size)
         return num.as_float(self.init_value) * num.pow_steps(
             q, None, self._c("log_gamma")
         )
 
 
-@schedule_class
 class multistep_decay(Schedule):
     """Multi-step decay: the rate is multiplied by ``gamma`` at each milestone.
 
@@ -408,19 +374,9 @@ class multistep_decay(Schedule):
       0.100 0.010 0.0010
     """
 
-    init_value: Any
-    milestones: Any
-    gamma: Any
-
-    def __post_init__(self):
-        name = "multistep_decay"
-        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(
-            self, "milestones", chk.integer_array(name, "milestones", self.milestones)
-        )
-        setfield(
-            self, "gamma", chk.number(name, "gamma", self.gamma, low=0, low_open=True)
-        )
+    init_value: Any = param(Real())
+    milestones: Any = param(StepList())
+    gamma: Any = param(Real(low=0, low_open=True, coefficient=True))
 
     def _constants(self):
         return {"log_gamma": (lambda xp, g: xp.log(g), (self.gamma,))}
@@ -436,7 +392,6 @@ class multistep_decay(Schedule):
         return tuple(int(x) for x in m) if chk.is_concrete(m) else ()
 
 
-@schedule_class
 class polynomial_decay(Schedule):
     """Polynomial decay from ``init_value`` to ``end_value`` over T steps.
 
@@ -461,52 +416,33 @@ class polynomial_decay(Schedule):
       1.00 0.25 0.00
     """
 
-    init_value: Any
-    end_value: Any
-    transition_steps: Any
-    power: Any = 1.0
-    transition_begin: Any = 0
-    cycle: bool = False
-    _static = ("cycle",)
-
-    def __post_init__(self):
-        name = "polynomial_decay"
-        setfield(self, "cycle", chk.flag(name, "cycle", self.cycle))
-        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
-        setfield(
-            self,
-            "transition_steps",
-            chk.integer(name, "transition_steps", self.transition_steps, low=1),
-        )
-        setfield(
-            self, "power", chk.number(name, "power", self.power, low=0, low_open=True)
-        )
-        setfield(
-            self,
-            "transition_begin",
-            chk.integer(name, "transition_begin", self.transition_begin),
-        )
+    init_value: Any = param(Real())
+    end_value: Any = param(Real())
+    transition_steps: Any = param(Steps(low=1))
+    power: Any = param(Real(low=0, low_open=True, coefficient=True), default=1.0)
+    transition_begin: Any = param(Steps(), default=0)
+    cycle: bool = param(Flag(), default=False)
 
     def _evaluate(self, n, f):
         n, f = delayed(n, f, self.transition_begin)
         if not self.cycle:
             done, remaining, length = clamped_done(n, f, self.transition_steps)
         else:
-            period = num.as_int(self.transition_steps)
+            period = self.transition_steps
             q, r = num.divmod_steps(n, period)
             inside = r > 0 if f is None else (r > 0) | (f > 0)
             t = num.real(n, f)
+            whole = num.length(period)
             done = jnp.where(inside | (q > 0), t, 0.0)
             remaining = jnp.where(
                 inside,
-                num.real(period - r, None) - (0.0 if f is None else f),
-                jnp.where(q > 0, 0.0, num.real(period, None)),
+                num.until(period, r) - (0.0 if f is None else f),
+                jnp.where(q > 0, 0.0, whole),
             )
             length = jnp.where(
                 inside,
-                num.real(period, None) * num.real(q + 1, None),
-                jnp.where(q > 0, t, num.real(period, None)),
+                whole * num.real(q + 1, None),
+                jnp.where(q > 0, t, whole),
             )
         return num.anneal(
             self.init_value,
@@ -519,13 +455,9 @@ class polynomial_decay(Schedule):
         )
 
     def breakpoints(self):
-        b, t = self.transition_begin, self.transition_steps
-        if chk.is_concrete(b) and chk.is_concrete(t):
-            return (b, b + t) if b else (t,)
-        return ()
+        return _ends(self.transition_begin, self.transition_steps)
 
 
-@schedule_class
 class cosine_decay(Schedule):
     """Cosine decay from ``init_value`` to ``end_value`` over ``decay_steps``,
     then held.
@@ -545,25 +477,10 @@ class cosine_decay(Schedule):
       0.1000 0.0500 0.0000
     """
 
-    init_value: Any
-    decay_steps: Any
-    end_value: Any = 0.0
-    exponent: Any = 1.0
-
-    def __post_init__(self):
-        name = "cosine_decay"
-        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(
-            self,
-            "decay_steps",
-            chk.integer(name, "decay_steps", self.decay_steps, low=1),
-        )
-        setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
-        setfield(
-            self,
-            "exponent",
-            chk.number(name, "exponent", self.exponent, low=0, low_open=True),
-        )
+    init_value: Any = param(Real())
+    decay_steps: Any = param(Steps(low=1))
+    end_value: Any = param(Real(), default=0.0)
+    exponent: Any = param(Real(low=0, low_open=True, coefficient=True), default=1.0)
 
     def _evaluate(self, n, f):
         done, remaining, length = clamped_done(n, f, self.decay_steps)
@@ -582,7 +499,6 @@ class cosine_decay(Schedule):
         return (t,) if chk.is_concrete(t) else ()
 
 
-@schedule_class
 class linear(Schedule):
     """Linear interpolation from ``init_value`` to ``end_value`` (optax's
     ``linear_schedule``): held before ``transition_begin`` and after the end.
@@ -602,25 +518,10 @@ class linear(Schedule):
       0.0e+00 5.0e-04 1.0e-03
     """
 
-    init_value: Any
-    end_value: Any
-    transition_steps: Any
-    transition_begin: Any = 0
-
-    def __post_init__(self):
-        name = "linear"
-        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
-        setfield(
-            self,
-            "transition_steps",
-            chk.integer(name, "transition_steps", self.transition_steps, low=1),
-        )
-        setfield(
-            self,
-            "transition_begin",
-            chk.integer(name, "transition_begin", self.transition_begin),
-        )
+    init_value: Any = param(Real())
+    end_value: Any = param(Real())
+    transition_steps: Any = param(Steps(low=1))
+    transition_begin: Any = param(Steps(), default=0)
 
     def _evaluate(self, n, f):
         n, f = delayed(n, f, self.transition_begin)
@@ -630,7 +531,4 @@ class linear(Schedule):
         )
 
     def breakpoints(self):
-        b, t = self.transition_begin, self.transition_steps
-        if chk.is_concrete(b) and chk.is_concrete(t):
-            return (b, b + t) if b else (t,)
-        return ()
+        return _ends(self.transition_begin, self.transition_steps)

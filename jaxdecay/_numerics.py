@@ -40,19 +40,79 @@ def _largest_float_below_int_max(fdtype, idtype) -> float:
     return float(x)
 
 
+def top_step() -> int:
+    """The largest step a schedule can be evaluated at: ``2**31 - 1``, or
+    ``2**63 - 1`` with ``jax_enable_x64``.  Larger steps saturate there."""
+    return int(np.iinfo(int_dtype()).max)
+
+
+def _bad_step(step):
+    shown = repr(step)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    raise TypeError(
+        "schedule: `step` must be an integer or real number, or an array of them; "
+        f"got step={shown} (of type {type(step).__name__})."
+    )
+
+
 def split_step(step):
-    """Converts a user step into ``(n, f, shape)``; negative steps become 0."""
+    """Converts a user step into ``(n, f, shape)``; negative steps become 0.
+
+    Concrete steps are split on the host, in exact integer or float64
+    arithmetic, before anything is rounded to the device's dtypes: an integer
+    step beyond the top saturates there, and a float step keeps its whole part
+    exactly (``100_000_001.0`` is step 100,000,001, though float32 cannot hold
+    it).  Traced steps are split in their own dtype.
+    """
     idtype = int_dtype()
-    imax = int(np.iinfo(idtype).max)
-    if isinstance(step, bool):
+    imax = top_step()
+    if isinstance(step, (bool, np.bool_)):
         step = int(step)
     if isinstance(step, int):
-        step = min(max(step, 0), imax)
-    elif isinstance(step, (np.ndarray, np.integer)) and np.issubdtype(
-        np.asarray(step).dtype, np.integer
-    ):
-        # Saturate on the host before a narrowing conversion could wrap.
-        step = np.clip(step, 0, imax).astype(idtype)
+        return jnp.asarray(min(max(step, 0), imax), idtype), None, ()
+    if isinstance(step, float):
+        step = np.float64(step)
+    if isinstance(step, (str, bytes, complex, type(None), dict, set)):
+        _bad_step(step)
+    if isinstance(step, (list, tuple)):
+        try:
+            step = np.asarray(step)
+        except (ValueError, TypeError):
+            _bad_step(step)
+    if isinstance(step, (np.ndarray, np.generic)):
+        host = np.asarray(step)
+        if host.dtype == np.bool_:
+            host = host.astype(np.int64)
+        if np.issubdtype(host.dtype, np.integer):
+            if np.issubdtype(host.dtype, np.unsignedinteger):
+                host = np.minimum(host, np.uint64(imax)).astype(np.int64)
+            return (
+                jnp.asarray(np.clip(host, 0, imax).astype(idtype)),
+                None,
+                host.shape,
+            )
+        if np.issubdtype(host.dtype, np.floating):
+            wide = host.astype(np.float64)
+            if np.any(np.isnan(wide)):
+                raise ValueError(
+                    "schedule: `step` must not be NaN; got a NaN step."
+                )
+            wide = np.clip(wide, 0.0, float(imax))
+            whole = np.floor(wide)
+            frac = wide - whole
+            n = np.minimum(whole, float(imax)).astype(np.int64)
+            n = np.minimum(n, imax).astype(idtype)
+            # A fraction that rounds up to 1 in the device dtype is a whole step.
+            f = frac.astype(float_dtype())
+            carry = f >= 1
+            if np.any(carry):
+                n = np.where(carry & (n < imax), n + 1, n).astype(idtype)
+                f = np.where(carry, 0, f).astype(float_dtype())
+            return jnp.asarray(n), jnp.asarray(f), host.shape
+        _bad_step(step)
+    if not hasattr(step, "dtype"):
+        _bad_step(step)
     step = jnp.asarray(step)
     if jnp.issubdtype(step.dtype, jnp.bool_):
         step = step.astype(idtype)
@@ -63,10 +123,7 @@ def split_step(step):
             step = jnp.maximum(step, 0)
         return step.astype(idtype), None, step.shape
     if not jnp.issubdtype(step.dtype, jnp.floating):
-        raise TypeError(
-            "schedule: `step` must be an integer or real number (or an array of "
-            f"them); got a value of dtype {step.dtype}."
-        )
+        _bad_step(step)
     fdtype = float_dtype()
     step = step.astype(fdtype)
     top = _largest_float_below_int_max(step.dtype, idtype)
@@ -84,23 +141,97 @@ def clamp_steps(n, f):
     return n, f
 
 
+def host_steps(k):
+    """``k`` as a Python int when it is a concrete scalar, else None (traced)."""
+    if is_concrete(k) and np.ndim(k) == 0:
+        return int(k)
+    return None
+
+
 def sub_steps(n, k):
-    """``n - k`` for a step array ``n >= 0`` and an integer ``k`` of any sign,
-    saturating at the top of the integer range instead of wrapping."""
-    k = jnp.asarray(k, n.dtype)
-    top = jnp.asarray(np.iinfo(n.dtype).max, n.dtype)
+    """``n - k`` for a step array ``n >= 0`` and an integer ``k`` of any sign
+    (a Python int up to 2**63 - 1 in magnitude, or traced), saturating at the
+    top of the step range instead of wrapping.  A ``k`` beyond the top gives
+    ``-1`` for every step: they all lie before it."""
+    c = host_steps(k)
+    top = top_step()
+    if c is not None:
+        if c == 0:
+            return n
+        if c > top:
+            return jnp.full(n.shape, -1, n.dtype)
+        if c < 0:
+            if -c >= top:
+                return jnp.full(n.shape, top, n.dtype)
+            return jnp.where(n > top + c, top, n - c)
+        return n - jnp.asarray(c, n.dtype)
+    k = jnp.asarray(k).astype(n.dtype)
     # n - k overflows only when k < 0 and n > top + k.
     overflow = (k < 0) & (n > top + k)
     return jnp.where(overflow, top, n - k)
 
 
+def delay(n, f, k):
+    """Steps counted from ``k >= 0``, held at 0 before it: ``max(n - k, 0)``
+    (with the fraction of the steps before ``k`` dropped too)."""
+    if is_zero(k):
+        return n, f  # steps are never negative
+    return clamp_steps(sub_steps(n, k), f)
+
+
+def min_steps(n, k):
+    """``min(n, k)`` for steps ``n`` and a length ``k >= 0`` of any size."""
+    c = host_steps(k)
+    if c is not None:
+        return n if c >= top_step() else jnp.minimum(n, jnp.asarray(c, n.dtype))
+    return jnp.minimum(n, jnp.asarray(k).astype(n.dtype))
+
+
+def reached(n, k):
+    """``n >= k`` for steps ``n`` and a step ``k`` of any size (a step beyond
+    the top is never reached)."""
+    c = host_steps(k)
+    if c is not None:
+        if c > top_step():
+            return jnp.zeros(n.shape, bool)
+        return n >= jnp.asarray(max(c, 0), n.dtype)
+    return n >= jnp.asarray(k).astype(n.dtype)
+
+
 def divmod_steps(n, k):
-    """``(n // k, n % k)`` for steps ``n >= 0`` and a period ``k >= 1``.
+    """``(n // k, n % k)`` for steps ``n >= 0`` and a period ``k >= 1`` of any
+    size (a period beyond the top: one unfinished cycle).
 
     Truncating division, which for these signs is floor division without the
     sign corrections of ``//`` and ``%`` (six operations fewer per use)."""
-    k = as_int(k).astype(n.dtype)
+    c = host_steps(k)
+    if c is not None:
+        if c > top_step():
+            return jnp.zeros_like(n), n
+        k = jnp.asarray(c, n.dtype)
+    else:
+        k = jnp.asarray(k).astype(n.dtype)
     return jax.lax.div(n, k), jax.lax.rem(n, k)
+
+
+def until(k, n):
+    """``k - n`` as a float, for steps ``n <= k`` and ``k`` of any size: the
+    integer part that fits is subtracted exactly, the rest added in float."""
+    c = host_steps(k)
+    if c is not None:
+        top = top_step()
+        if c > top:
+            return real(top - n, None) + as_float(float(c - top))
+        return real(jnp.asarray(c, n.dtype) - n, None)
+    return real(jnp.asarray(k).astype(n.dtype) - n, None)
+
+
+def length(k):
+    """A length of steps (any size) as a float of the default dtype."""
+    c = host_steps(k)
+    if c is not None:
+        return as_float(float(c))
+    return real(jnp.asarray(k).astype(int_dtype()), None)
 
 
 def real(n, f):
@@ -110,19 +241,33 @@ def real(n, f):
 
 
 def as_float(x):
-    """A parameter as an array of the default float dtype."""
+    """A parameter as an array of the default float dtype (a concrete value
+    beyond the float range saturates at its largest value, see
+    :func:`split_constant`)."""
+    if is_concrete(x) and not isinstance(x, jax.Array):
+        big = float(np.finfo(float_dtype()).max)
+        x = np.clip(np.asarray(x, np.float64), -big, big)
     return jnp.asarray(x, dtype=float_dtype())
 
 
 def as_int(x):
-    """A step-count parameter as an array of the default integer dtype."""
+    """A step-count parameter as an array of the default integer dtype.
+
+    A concrete value must fit the step range (use :func:`sub_steps`,
+    :func:`min_steps`, :func:`reached`, :func:`divmod_steps`, :func:`until`
+    or :func:`length` for lengths of any size); a value beyond it is a bug in
+    the caller, never silently clipped."""
     idtype = int_dtype()
     if is_concrete(x):
-        top = np.iinfo(idtype).max
         a = np.asarray(x)
         if np.issubdtype(a.dtype, np.floating):
-            a = np.clip(a, -(2.0**62), 2.0**62)
-        return jnp.asarray(np.minimum(a.astype(np.int64), top), idtype)
+            a = np.floor(a)
+        big = np.abs(a.astype(np.float64)) > np.iinfo(idtype).max
+        if np.any(big):
+            raise OverflowError(
+                f"internal: a step count of {a!r} does not fit {np.dtype(idtype)}"
+            )
+        return jnp.asarray(a.astype(np.int64), idtype)
     return jnp.asarray(x).astype(idtype)
 
 
@@ -133,7 +278,11 @@ def as_int(x):
 def split_constant(value):
     """A host float64 value as a ``(hi, lo)`` pair in the default float dtype."""
     fdtype = float_dtype()
-    v = np.asarray(value, np.float64)
+    big = np.finfo(fdtype).max
+    # A constant beyond the float range saturates at its largest value: it
+    # only ever multiplies steps (0 * max is 0, where 0 * inf would be NaN)
+    # or feeds exp/log, where max and inf give the same result.
+    v = np.clip(np.asarray(value, np.float64), -big, big)
     hi = v.astype(fdtype)
     lo = (v - hi.astype(np.float64)).astype(fdtype)
     return hi, lo
@@ -382,7 +531,12 @@ def count_at_most(boundaries, n):
     """
     if is_concrete(boundaries):
         top = np.iinfo(n.dtype).max
-        host = np.minimum(np.asarray(boundaries, np.int64), top)
+        host = np.asarray(boundaries, np.int64)
+        if host.ndim == 1:
+            # A boundary beyond the top step is never reached.
+            host = host[host <= top]
+        else:
+            host = np.minimum(host, top)
         size = host.shape[-1]
         if size == 0:
             return jnp.zeros(n.shape, n.dtype)
