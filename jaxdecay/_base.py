@@ -248,8 +248,6 @@ class Schedule:
     # -- algebra ------------------------------------------------------------
 
     def _arith(self, op, other, reflected=False):
-        from ._compose import arithmetic
-
         if not isinstance(other, (Schedule, numbers.Real)) or isinstance(other, bool):
             if not (isinstance(other, (jax.Array, np.ndarray)) and np.ndim(other) == 0):
                 if isinstance(other, (jax.Array, np.ndarray, list, tuple)):
@@ -270,7 +268,16 @@ class Schedule:
             raise ZeroDivisionError(
                 f"{lhs!r} / 0: a schedule cannot be divided by zero."
             )
-        return arithmetic(op, lhs, rhs)
+        # The algebra's classes, found by name in the registry (they live a
+        # floor above, in the composition module).
+        if op in ("+", "*") and any(
+            _REGISTRY.get(type(x).__name__) is type(x)
+            and type(x).__name__ in ("arithmetic", "combine")
+            and x.op == op
+            for x in (lhs, rhs)
+        ):
+            return _REGISTRY["combine"]._extend(op, lhs, rhs)
+        return _REGISTRY["arithmetic"](op, lhs, rhs)
 
     def __add__(self, other):
         return self._arith("+", other)

@@ -13,12 +13,15 @@ import numpy as np
 
 from . import _checks as chk
 from . import _numerics as num
-from ._base import Schedule, build, schedule_class, setfield
+from ._base import Schedule
 from ._decay import linear
-from ._join import as_schedule, join
+from ._fields import Anything, Choice, Real, Steps, param
+from ._join import join
+from ._wrap import ScheduleArg, as_schedule, from_fn
 
 __all__ = [
     "arithmetic",
+    "combine",
     "clip",
     "shift",
     "repeat",
@@ -26,6 +29,7 @@ __all__ = [
     "staircase",
     "warmup",
     "from_fn",
+    "as_schedule",
 ]
 
 _OPS = {
@@ -42,9 +46,11 @@ def _operand(x, n, f):
     return num.as_float(x)
 
 
-@schedule_class
-class arithmetic(Schedule):
+class arithmetic(Schedule, internal=True):
     """``lhs op rhs`` for schedules and numbers, made by ``+ - * /`` on schedules.
+
+    Longer sums and products (``a + b + c``) are held flat, as one
+    :class:`combine`.
 
     Examples:
       >>> lr = linear_decay(0.1, 0.1) * exponential_decay(1.0, 0.9)
@@ -52,18 +58,16 @@ class arithmetic(Schedule):
       0.0810
     """
 
-    op: str
-    lhs: Any
-    rhs: Any
-    _static = ("op",)
+    op: str = param(Choice(options=tuple(_OPS)))
+    lhs: Any = param(Anything())
+    rhs: Any = param(Anything())
 
-    def __post_init__(self):
+    def __check_init__(self):
         name = "arithmetic"
-        chk.choice(name, "op", self.op, tuple(_OPS))
         for side in ("lhs", "rhs"):
             value = getattr(self, side)
             if not isinstance(value, Schedule):
-                setfield(self, side, chk.number(name, side, value))
+                object.__setattr__(self, side, Real().check(name, side, value))
         if self.op == "/" and not isinstance(self.rhs, Schedule):
             if chk.is_concrete(self.rhs) and self.rhs == 0:
                 chk.fail(
@@ -80,18 +84,164 @@ class arithmetic(Schedule):
         return f"({_side(self.lhs)} {self.op} {_side(self.rhs)})"
 
     def breakpoints(self):
-        marks = set()
-        for side in (self.lhs, self.rhs):
-            if isinstance(side, Schedule):
-                marks.update(side.breakpoints())
-        return tuple(sorted(marks))
+        return _merged(side for side in (self.lhs, self.rhs))
+
+
+def _merged(parts):
+    marks = set()
+    for part in parts:
+        if isinstance(part, Schedule):
+            marks.update(part.breakpoints())
+    return tuple(sorted(marks))
+
+
+class combine(Schedule, internal=True):
+    """A flat sum or product of schedules and numbers, made by ``a + b + c``
+    (``a * b * c``) on schedules: any number of terms, evaluated, printed,
+    hashed, pickled and saved without nesting, so a sum of 10,000 schedules
+    works like a sum of three.  Terms that are the same schedule are evaluated
+    once (and counted), and terms of the same kind with different numbers are
+    evaluated together, so the graph does not grow with their count.
+
+    .. math:: \\eta(t) = \\sum_i s_i(t) \\quad \\text{or} \\quad \\prod_i s_i(t)
+
+    Args:
+      op: ``"+"`` or ``"*"``.
+      terms: at least two schedules or numbers.
+
+    Examples:
+      >>> lr = sum([constant(1e-3)] * 1500)
+      >>> print(f"{lr(0):.4f}")
+      1.5000
+    """
+
+    op: str = param(Choice(options=("+", "*")))
+    terms: tuple = param(Anything())
+
+    def __check_init__(self):
+        terms = self.terms
+        if isinstance(terms, (Schedule, str, bytes)) or not isinstance(
+            terms, (list, tuple)
+        ):
+            chk.fail("combine", "terms", terms, "a sequence of schedules and numbers",
+                     TypeError)  # fmt: skip
+        if len(terms) < 2:
+            chk.fail("combine", "terms", list(terms), "at least two terms")
+        checked = tuple(
+            t if isinstance(t, Schedule) else Real().check("combine", f"terms[{i}]", t)
+            for i, t in enumerate(terms)
+        )
+        object.__setattr__(self, "terms", checked)
+
+    @classmethod
+    def _extend(cls, op, left, right):
+        """``left op right`` flattened: the terms of a ``combine`` of the same
+        ``op`` (or of a binary ``arithmetic``) are taken over as they are."""
+        terms = []
+        for side in (left, right):
+            if isinstance(side, combine) and side.op == op:
+                terms.extend(side.terms)
+            elif isinstance(side, arithmetic) and side.op == op:
+                terms.extend((side.lhs, side.rhs))
+            elif isinstance(side, Schedule):
+                terms.append(side)
+            else:
+                terms.append(Real().check("arithmetic", "rhs", side))
+        obj = object.__new__(cls)
+        # Every term is already checked (a schedule, or a number just checked).
+        object.__setattr__(obj, "op", op)
+        object.__setattr__(obj, "terms", tuple(terms))
+        return obj
+
+    def _evaluate(self, n, f):
+        fold = jnp.add if self.op == "+" else jnp.multiply
+        numbers = [t for t in self.terms if not isinstance(t, Schedule)]
+        out = None
+        if numbers:
+            host = np.sum(numbers) if self.op == "+" else np.prod(numbers)
+            out = num.as_float(host)
+        for value in _evaluate_terms(
+            [t for t in self.terms if isinstance(t, Schedule)], self.op, n, f
+        ):
+            out = value if out is None else fold(out, value)
+        return out
+
+    def __repr__(self):
+        return "(" + f" {self.op} ".join(_side(t) for t in self.terms) + ")"
+
+    def breakpoints(self):
+        return _merged(self.terms)
+
+
+def _evaluate_terms(schedules, op, n, f):
+    """The values of ``schedules``, grouped: repeats of one schedule are
+    evaluated once and counted (``k s``, ``s**k``), and schedules of one
+    structure with different numbers are evaluated together under ``vmap``
+    and reduced."""
+    counts: dict = {}
+    for s in schedules:
+        counts[s] = counts.get(s, 0) + 1
+    groups: dict = {}
+    for s, k in counts.items():
+        leaves, treedef = jax.tree_util.tree_flatten(s)
+        groups.setdefault(treedef, []).append((s, k, leaves))
+    for treedef, members in groups.items():
+        stacked = _stacked(members) if len(members) > 2 else None
+        if stacked is None:
+            for s, k, _ in members:
+                value = s._evaluate(n, f)
+                if k > 1:
+                    if op == "+":
+                        value = value * num.as_float(k)
+                    else:
+                        value = jnp.power(value, k)
+                yield value
+            continue
+        columns, counts_ = stacked
+
+        def one(cols, treedef=treedef, columns=columns):
+            leaves = [c if i is None else cols[i] for c, i in columns]
+            return jax.tree_util.tree_unflatten(treedef, leaves)._evaluate(n, f)
+
+        varying = [c for c, i in columns if i is not None]
+        values = jax.vmap(lambda *cols, one=one: one(cols))(*varying)
+        values = jnp.asarray(values, num.float_dtype())
+        k = num.as_float(counts_).reshape((-1,) + (1,) * (values.ndim - 1))
+        if op == "+":
+            yield jnp.sum(values * k, axis=0)
+        else:
+            yield jnp.prod(jnp.power(values, k), axis=0)
+
+
+def _stacked(members):
+    """The leaves of alike schedules as columns: ``(value, None)`` where all
+    agree, ``(stack, index)`` where they differ; None when a differing leaf
+    cannot be stacked exactly (a step count beyond the device's integers)."""
+    columns, index = [], 0
+    top = num.top_step()
+    for col in zip(*(leaves for _, _, leaves in members), strict=True):
+        first = col[0]
+        if not all(chk.is_concrete(x) for x in col):
+            return None
+        arrays = [np.asarray(x) for x in col]
+        if all(a.shape == arrays[0].shape and np.array_equal(a, arrays[0])
+               for a in arrays[1:]):  # fmt: skip
+            columns.append((first, None))
+            continue
+        stack = np.stack(arrays)
+        if np.issubdtype(stack.dtype, np.integer) and np.any(np.abs(stack) > top):
+            return None
+        if isinstance(first, float):
+            stack = stack.astype(np.float64)
+        columns.append((stack, index))
+        index += 1
+    return columns, np.asarray([k for _, k, _ in members], np.float64)
 
 
 def _side(x):
     return repr(x) if isinstance(x, Schedule) else f"{x!r}"
 
 
-@schedule_class
 class clip(Schedule):
     """A schedule held within ``[min_value, max_value]``.
 
@@ -108,21 +258,16 @@ class clip(Schedule):
       1.0 0.1
     """
 
-    schedule: Any
-    min_value: Any = None
-    max_value: Any = None
+    schedule: Any = param(ScheduleArg())
+    min_value: Any = param(Real(optional=True), default=None)
+    max_value: Any = param(Real(optional=True), default=None)
 
-    def __post_init__(self):
+    def __check_init__(self):
         name = "clip"
-        setfield(self, "schedule", as_schedule(name, "schedule", self.schedule))
         if self.min_value is None and self.max_value is None:
             raise ValueError(
                 f"{name}: give `min_value`, `max_value` or both; got neither."
             )
-        for side in ("min_value", "max_value"):
-            value = getattr(self, side)
-            if value is not None:
-                setfield(self, side, chk.number(name, side, value))
         lo, hi = self.min_value, self.max_value
         if lo is not None and hi is not None and chk.is_concrete([lo, hi]) and lo > hi:
             raise ValueError(
@@ -142,7 +287,6 @@ class clip(Schedule):
         return self.schedule.breakpoints()
 
 
-@schedule_class
 class shift(Schedule):
     """A schedule delayed by ``steps`` (or advanced, when negative).
 
@@ -158,35 +302,23 @@ class shift(Schedule):
       1.0 1.0 0.5
     """
 
-    schedule: Any
-    steps: Any
-
-    def __post_init__(self):
-        name = "shift"
-        setfield(self, "schedule", as_schedule(name, "schedule", self.schedule))
-        setfield(
-            self,
-            "steps",
-            chk.integer(
-                name, "steps", self.steps, low=-(2**63) + 1, allowed="an integer"
-            ),
-        )
+    schedule: Any = param(ScheduleArg())
+    steps: Any = param(Steps(low=-(2**63) + 1, allowed="an integer"))
 
     def _evaluate(self, n, f):
-        n, f = num.clamp_steps(num.sub_steps(n, num.as_int(self.steps)), f)
+        n, f = num.clamp_steps(num.sub_steps(n, self.steps), f)
         return self.schedule._evaluate(n, f)
 
     def breakpoints(self):
         k = self.steps
         if not chk.is_concrete(k):
             return ()
-        marks = {p + k for p in self.schedule.breakpoints() if p + k > 0}
+        marks = {p + k for p in self.schedule.breakpoints() if 0 < p + k < 2**63}
         if k > 0:
             marks.add(k)
         return tuple(sorted(marks))
 
 
-@schedule_class
 class repeat(Schedule):
     """A schedule restarted every ``period`` steps.
 
@@ -202,23 +334,16 @@ class repeat(Schedule):
       0.0002 1.0000
     """
 
-    schedule: Any
-    period: Any
-
-    def __post_init__(self):
-        name = "repeat"
-        setfield(self, "schedule", as_schedule(name, "schedule", self.schedule))
-        setfield(self, "period", chk.integer(name, "period", self.period, low=1))
+    schedule: Any = param(ScheduleArg())
+    period: Any = param(Steps(low=1))
 
     def _evaluate(self, n, f):
         return self.schedule._evaluate(num.divmod_steps(n, self.period)[1], f)
 
     def breakpoints(self):
-        p = self.period
-        return (p, 2 * p, 3 * p) if chk.is_concrete(p) else ()
+        return _multiples(self.period)
 
 
-@schedule_class
 class scale_steps(Schedule):
     """A periodic schedule read ``factor`` times faster: ``s(factor * t)``.
 
@@ -244,22 +369,19 @@ class scale_steps(Schedule):
       [1.0, 0.5, 1.0, 0.5]
     """
 
-    schedule: Any
-    factor: int
-    period: int
-    _static = ("factor", "period")
+    schedule: Any = param(ScheduleArg())
+    factor: int = param(Steps(low=1), static=True)
+    period: int = param(Steps(low=1), static=True)
 
-    def __post_init__(self):
+    def __check_init__(self):
         name = "scale_steps"
-        setfield(self, "schedule", as_schedule(name, "schedule", self.schedule))
         for field in ("factor", "period"):
-            value = chk.integer(name, field, getattr(self, field), low=1)
+            value = getattr(self, field)
             if not chk.is_concrete(value):
                 chk.fail(
                     name, field, value, "a concrete integer (it fixes the steps)",
                     TypeError,
                 )  # fmt: skip
-            setfield(self, field, int(value))
         cycle = self.period // math.gcd(self.factor, self.period)
         if self.factor * cycle > np.iinfo(np.int32).max:
             chk.fail(
@@ -282,7 +404,6 @@ class scale_steps(Schedule):
         )
 
 
-@schedule_class
 class staircase(Schedule):
     """A schedule sampled at the start of every block of ``every`` steps.
 
@@ -298,24 +419,17 @@ class staircase(Schedule):
       0.0900 0.0810
     """
 
-    schedule: Any
-    every: Any
-
-    def __post_init__(self):
-        name = "staircase"
-        setfield(self, "schedule", as_schedule(name, "schedule", self.schedule))
-        setfield(self, "every", chk.integer(name, "every", self.every, low=1))
+    schedule: Any = param(ScheduleArg())
+    every: Any = param(Steps(low=1))
 
     def _evaluate(self, n, f):
-        every = num.as_int(self.every)
-        return self.schedule._evaluate(num.divmod_steps(n, every)[0] * every, None)
+        q, r = num.divmod_steps(n, self.every)
+        return self.schedule._evaluate(n - r, None)
 
     def breakpoints(self):
-        e = self.every
-        return (e, 2 * e, 3 * e) if chk.is_concrete(e) else ()
+        return _multiples(self.every)
 
 
-@schedule_class
 class warmup(Schedule):
     """A linear warmup from ``init_value`` to the schedule's first value, then
     the schedule (which sees the step counted from the end of the warmup).
@@ -334,39 +448,18 @@ class warmup(Schedule):
       5.0e-04 1.0e-03
     """
 
-    schedule: Any
-    warmup_steps: Any
-    init_value: Any = 0.0
-
-    def __post_init__(self):
-        name = "warmup"
-        setfield(self, "schedule", as_schedule(name, "schedule", self.schedule))
-        setfield(
-            self,
-            "warmup_steps",
-            chk.integer(name, "warmup_steps", self.warmup_steps, low=0),
-        )
-        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
+    schedule: Any = param(ScheduleArg())
+    warmup_steps: Any = param(Steps())
+    init_value: Any = param(Real(), default=0.0)
 
     def _evaluate(self, n, f):
         zero = jnp.zeros((), num.int_dtype())
         peak = self.schedule._evaluate(zero, None)
-        ramp = build(
-            linear,
-            init_value=self.init_value,
-            end_value=peak,
-            transition_steps=jnp.maximum(num.as_int(self.warmup_steps), 1),
-            transition_begin=0,
-        )
-        return build(
-            join,
-            schedules=(ramp, self.schedule),
-            boundaries=(
-                np.reshape(self.warmup_steps, (1,))
-                if chk.is_concrete(self.warmup_steps)
-                else jnp.reshape(num.as_int(self.warmup_steps), (1,))
-            ),
-        )._evaluate(n, f)
+        w = self.warmup_steps
+        length = max(w, 1) if chk.is_concrete(w) else jnp.maximum(w, 1)
+        ramp = linear(self.init_value, peak, length)
+        boundary = [w] if chk.is_concrete(w) else jnp.reshape(w, (1,))
+        return join([ramp, self.schedule], boundary)._evaluate(n, f)
 
     def breakpoints(self):
         w = self.warmup_steps
@@ -377,40 +470,8 @@ class warmup(Schedule):
         )
 
 
-@schedule_class
-class from_fn(Schedule):
-    """Any function of the step (an optax schedule, a lambda) as a jaxdecay
-    schedule, so it joins the algebra.
-
-    The function receives integer steps as integers and float steps as floats,
-    already clamped at 0, one step at a time (arrays of steps are mapped with
-    ``jax.vmap``, so functions written for a scalar step, as optax's are, work
-    on arrays); it must be traceable.
-
-    Args:
-      fn: a callable ``fn(step) -> value``.
-
-    Examples:
-      >>> import optax
-      >>> lr = from_fn(optax.linear_schedule(1.0, 0.0, 10)) * 0.5
-      >>> print(f"{lr(5):.2f}")
-      0.25
-    """
-
-    fn: Callable
-    _static = ("fn",)
-
-    def __post_init__(self):
-        if not callable(self.fn):
-            chk.fail("from_fn", "fn", self.fn, "a callable of the step", TypeError)
-
-    def _evaluate(self, n, f):
-        step = n if f is None else num.real(n, f)
-
-        def one(s):
-            return jnp.asarray(self.fn(s), num.float_dtype())
-
-        if step.ndim == 0:
-            return one(step)
-        flat = jax.vmap(one)(step.reshape(-1))
-        return flat.reshape(step.shape)
+def _multiples(period):
+    """The first few multiples of a period (concrete), for describe()."""
+    if not chk.is_concrete(period):
+        return ()
+    return tuple(k * period for k in (1, 2, 3) if k * period < 2**63)
