@@ -7,7 +7,7 @@ from . import transformers as transformers
 from ._base import Schedule as Schedule
 from ._compose import arithmetic as arithmetic
 from ._compose import clip as clip
-from ._compose import from_fn as from_fn
+from ._compose import combine as combine
 from ._compose import repeat as repeat
 from ._compose import scale_steps as scale_steps
 from ._compose import shift as shift
@@ -34,6 +34,7 @@ from ._inject import InjectState as InjectState
 from ._inject import inject as inject
 from ._join import join as join
 from ._lr_find import LRFindResult as LRFindResult
+from ._numerics import as_step as as_step
 from ._lr_find import lr_find as lr_find
 from ._optax import hyperparams as hyperparams
 from ._piecewise import piecewise_constant as piecewise_constant
@@ -46,6 +47,7 @@ from ._presets import warmup_cosine_decay as warmup_cosine_decay
 from ._presets import warmup_stable_decay as warmup_stable_decay
 from ._progress import ProgressBar as ProgressBar
 from ._recurrence import recurrence as recurrence
+from ._wrap import from_fn as from_fn
 
 sgdr = cosine_restarts
 """Alias of :class:`cosine_restarts` (SGDR, Loshchilov & Hutter)."""
@@ -62,7 +64,9 @@ __all__ = [
     "Schedule",
     "ScaleByPlateauState",
     "arithmetic",
+    "as_step",
     "clip",
+    "combine",
     "constant",
     "cosine_decay",
     "cosine_restarts",

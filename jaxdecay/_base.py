@@ -99,7 +99,7 @@ class Schedule:
                 message = f"{type(self).__name__}{message[len('schedule'):]}"
                 raise type(error)(message) from None
             raise
-        out = jnp.asarray(self._evaluate(n, f), num.float_dtype())
+        out = num.saturate(jnp.asarray(self._evaluate(n, f), num.float_dtype()))
         return jnp.broadcast_to(out, jnp.broadcast_shapes(out.shape, shape))
 
     def _evaluate(self, n, f):  # pragma: no cover - every schedule overrides it

@@ -127,7 +127,10 @@ def split_step(step):
     fdtype = float_dtype()
     step = step.astype(fdtype)
     top = _largest_float_below_int_max(step.dtype, idtype)
-    step = jnp.clip(step, 0, top)
+    # where, not clip: at step 0 the gradient is the step's own (1), where
+    # clip's maximum would halve it.
+    step = jnp.where(step >= 0, step, 0)
+    step = jnp.where(step <= top, step, top)
     whole = jnp.floor(step)
     return whole.astype(idtype), (step - whole).astype(fdtype), step.shape
 
@@ -232,6 +235,45 @@ def length(k):
     if c is not None:
         return as_float(float(c))
     return real(jnp.asarray(k).astype(int_dtype()), None)
+
+
+def saturate(value):
+    """A schedule's value held within the float range: a value past it (an
+    exponential growth without a bound, a product of huge rates) is returned
+    as the largest finite float of its sign, never as an infinity."""
+    big = np.finfo(value.dtype).max
+    return jnp.clip(value, -big, big)
+
+
+def as_step(step):
+    """A step, or an array of steps, on the host as the default integer dtype,
+    saturating at :func:`top_step` (and at 0 below) instead of wrapping.
+
+    Pass int64 steps through it before a ``jax.jit`` that would otherwise
+    convert them to int32 itself: NumPy int64 arguments of a jitted function
+    wrap around (``2**31 + 5`` becomes a negative step, which a schedule reads
+    as step 0), and Python ints beyond int32 are refused by JAX.
+
+    Args:
+      step: an integer, or an array of integers (any integer dtype).
+
+    Examples:
+      >>> import numpy as np
+      >>> print(as_step(np.int64(2**31 + 5)))
+      2147483647
+      >>> lr = cosine_decay(1.0, decay_steps=2**32)
+      >>> print(f"{jax.jit(lr)(as_step(np.int64(2**31 + 5))):.4f}")
+      0.5000
+    """
+    host = np.asarray(step)
+    if not np.issubdtype(host.dtype, np.integer) and host.dtype != np.bool_:
+        raise TypeError(
+            "as_step: `step` must be an integer or an array of integers; got a "
+            f"value of dtype {host.dtype}."
+        )
+    if host.dtype == np.uint64:
+        host = np.minimum(host, np.uint64(top_step()))
+    return jnp.asarray(np.clip(host.astype(np.int64), 0, top_step()), int_dtype())
 
 
 def real(n, f):
@@ -434,8 +476,13 @@ def anneal(start, end, done, remaining, length, shape="linear", exponent=None):
         keep = jnp.where(near_end, small, 1 - small)
         move = jnp.where(near_end, 1 - small, small)
     elif shape == "1-sqrt":
-        root = jnp.sqrt(x)
-        keep, move = r / (1 + root), root
+        # sqrt's slope is infinite at 0: there (the start of the decay, and
+        # every step where this branch is not selected) the gradient is the
+        # one-sided one of the phase before, 0, never inf * 0 = NaN.
+        positive = x > 0
+        root = jnp.sqrt(jnp.where(positive, x, 1))
+        keep = jnp.where(positive, r / (1 + root), 1)
+        move = jnp.where(positive, root, 0)
     elif shape == "1-square":
         keep, move = r * (1 + x), jnp.square(x)
     else:  # pragma: no cover - constructors check the shape
