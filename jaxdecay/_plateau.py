@@ -175,12 +175,122 @@ class ScaleByPlateauState(NamedTuple):
         return {} if self.rule is None else {"plateau_scale": self.scale}
 
 
+_FLOAT64_MAX = float(np.finfo(np.float64).max)
+_METRIC = "a real number (the monitored metric, e.g. the loss)"
+_HUGE = f"of magnitude at most {_FLOAT64_MAX:.4g} (the float64 range)"
+
+
+def _error(func, name, shown, allowed, error=ValueError) -> Exception:
+    """``error`` in the house format, ``shown`` already formatted."""
+    return error(f"{func}: `{name}` must be {allowed}; got {name}={shown}.")
+
+
+def _refuse(func, name, shown, allowed, error=ValueError):
+    raise _error(func, name, shown, allowed, error)
+
+
+def _shown(value) -> str:
+    """``value`` as an error message shows it: small concrete arrays by their
+    numbers, other arrays by dtype and shape, huge ints by their size (the repr
+    of 10**5000 cannot even be printed), long containers by their length."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value.bit_length() <= 128:
+            return repr(value)
+        digits = int(abs(value).bit_length() * math.log10(2))
+        return f"<an int of about {'-' if value < 0 else ''}10**{digits}>"
+    if isinstance(value, (jax.Array, np.ndarray)):
+        if chk.is_concrete(value) and 0 < value.ndim and value.size <= 8:
+            return repr(np.asarray(value).tolist())
+        return f"<{value.dtype} array of shape {value.shape}>"
+    text = repr(value)
+    if len(text) > 80 and hasattr(value, "__len__"):
+        return f"<{type(value).__name__} of {len(value)} items>"
+    return text
+
+
 def _scalar(name, value, **bounds):
-    """A checked real scalar (tracers pass unchecked)."""
-    out = chk.number(_NAME, name, value, **bounds)
-    if chk.is_concrete(value) and np.ndim(out) != 0:
-        chk.fail(_NAME, name, value, "a single number", TypeError)
+    """A checked real scalar parameter (tracers pass unchecked): one finite
+    number within ``bounds``; an int beyond the float range is a ValueError
+    (not the OverflowError of its conversion)."""
+    if not chk.is_concrete(value):
+        return value
+    if isinstance(value, (list, tuple)) or tuple(getattr(value, "shape", ())):
+        _refuse(_NAME, name, _shown(value), "a single real number", TypeError)
+    try:
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            float(value)
+        return chk.number(_NAME, name, value, **bounds)
+    except OverflowError:
+        raise _error(_NAME, name, _shown(value), f"a real number {_HUGE}") from None
+
+
+def _steps(name, value, top, why):
+    """A checked number of updates in ``[0, top]`` (the state counts in int32)."""
+    allowed = f"an integer in [0, {top}] ({why})"
+    if isinstance(value, int) and not isinstance(value, bool) and value > top:
+        _refuse(_NAME, name, _shown(value), allowed)
+    out = chk.integer(_NAME, name, value, allowed=allowed)
+    if chk.is_concrete(out) and out > top:
+        _refuse(_NAME, name, _shown(value), allowed)
     return out
+
+
+def _exact(func, value, dtype) -> np.ndarray:
+    """The integer ``value`` rounded to ``dtype`` (to nearest, ties to even),
+    never wrapped; beyond the range of ``dtype`` it is +-inf.  It rounds the
+    exact int once: int -> float64 -> float32 would round twice."""
+    n = int(value)
+    m = abs(n)
+    extra = m.bit_length() - (np.finfo(dtype).nmant + 1)
+    if extra > 0:
+        q, r = m >> extra, m & ((1 << extra) - 1)
+        half = 1 << (extra - 1)
+        if r > half or (r == half and q & 1):
+            q += 1
+        m = q << extra
+    try:
+        x = float(m)  # exact: m has no more significant bits than dtype
+    except OverflowError:
+        raise _error(func, "value", _shown(value), f"{_METRIC} {_HUGE}") from None
+    with np.errstate(over="ignore"):
+        return np.asarray(-x if n < 0 else x, dtype)
+
+
+def _metric(value, dtype) -> jax.Array:
+    """The metric given to ``update`` as a scalar of ``dtype``.
+
+    Any real number is accepted: Python and NumPy ints are rounded exactly on
+    the host (``jnp.asarray`` would wrap an int beyond int32), other numbers
+    round to ``dtype`` (beyond its range: +-inf).  An array may have any shape
+    of one element; a traced one is checked by dtype and shape only.
+    """
+    func = f"{_NAME}.update"
+    if isinstance(value, (bool, np.bool_)):
+        _refuse(func, "value", _shown(value), _METRIC, TypeError)
+    if isinstance(value, numbers.Integral):
+        return jnp.asarray(_exact(func, value, dtype))
+    if isinstance(value, (jax.Array, np.ndarray, np.generic)):
+        arr = value
+    elif isinstance(value, numbers.Real):  # float, fractions.Fraction...
+        try:
+            arr = np.float64(float(value))
+        except OverflowError:
+            raise _error(func, "value", _shown(value), f"{_METRIC} {_HUGE}") from None
+    else:
+        _refuse(func, "value", _shown(value), _METRIC, TypeError)
+    kind = arr.dtype
+    if not (jnp.issubdtype(kind, jnp.floating) or jnp.issubdtype(kind, jnp.integer)):
+        _refuse(func, "value", _shown(value), _METRIC, TypeError)
+    if arr.size != 1:
+        allowed = f"{_METRIC}, a single one (use jax.vmap for a batch of states)"
+        _refuse(func, "value", _shown(value), allowed, TypeError)
+    arr = arr.reshape(())
+    if isinstance(arr, jax.Array):  # on the device or traced: XLA converts
+        return arr.astype(dtype)
+    if jnp.issubdtype(kind, jnp.integer):
+        return jnp.asarray(_exact(func, arr, dtype))
+    with np.errstate(over="ignore"):
+        return jnp.asarray(np.asarray(arr, dtype))
 
 
 def _is_number(x) -> bool:
@@ -191,15 +301,35 @@ def _is_number(x) -> bool:
     return isinstance(x, (np.ndarray, np.generic, jax.Array)) and np.ndim(x) == 0
 
 
-def _check_state(state):
-    if not (hasattr(state, "value") and hasattr(state, "count")):
-        raise TypeError(
-            f"{_NAME}: `state` must be the PlateauState that `init()` and "
-            "`update()` return: a plateau is a stateful schedule, so give it "
-            "to `optax.inject_hyperparams(optax.sgd)(learning_rate=plateau)` "
-            "or use `plateau.as_transform()`, not to `optax.sgd(plateau)`; "
-            f"got state of type {type(state).__name__}."
+def _check_state(func, state):
+    """A TypeError naming ``state`` unless it is a :class:`PlateauState` whose
+    data is an int32 or int64 array of shape ``(..., 6)``."""
+    data = state.data if isinstance(state, PlateauState) else None
+    shape, dtype = getattr(data, "shape", None), getattr(data, "dtype", None)
+    try:
+        fits = np.dtype(dtype) in (np.int32, np.int64) and tuple(shape)[-1:] == (6,)
+    except TypeError:
+        fits = False
+    if fits:
+        return
+    if isinstance(state, PlateauState):
+        what = (
+            f"of type {type(data).__name__}"
+            if shape is None or dtype is None
+            else f"of dtype {dtype} and shape {tuple(shape)}"
         )
+        raise TypeError(
+            f"{func}: `state` must be the PlateauState that `init()` and "
+            "`update()` return, whose data is an int32 or int64 array of shape "
+            f"(..., 6); got state=PlateauState with data {what}."
+        )
+    raise TypeError(
+        f"{func}: `state` must be the PlateauState that `init()` and "
+        "`update()` return: a plateau is a stateful schedule, so give it "
+        "to `optax.inject_hyperparams(optax.sgd)(learning_rate=plateau)` "
+        "or use `plateau.as_transform()`, not to `optax.sgd(plateau)`; "
+        f"got state of type {type(state).__name__}."
+    )
 
 
 def _static(x) -> bool:
@@ -235,7 +365,9 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
 
     A non-finite metric (NaN, +inf or -inf) never becomes ``best``: it counts as
     an update without improvement, so the state never holds a non-finite
-    ``best``.  PyTorch does the same for NaN but would take ``-inf`` (mode
+    ``best``.  The metric is any real number; it is rounded to the state's
+    float dtype (an integer of any size exactly, never wrapped), see
+    :meth:`update`.  PyTorch does the same for NaN but would take ``-inf`` (mode
     ``"min"``) or ``+inf`` (mode ``"max"``) as the best, after which nothing
     could ever improve; this schedule does not.
 
@@ -256,14 +388,16 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
     Args:
       factor: multiplier of a reduction, in ``[0, 1)``.
       patience: updates without improvement tolerated before a reduction; an
-        integer >= 0 (0 reduces at the first update that does not improve).
+        integer in ``[0, 2**31 - 2]`` (0 reduces at the first update that does
+        not improve; the state counts bad updates in int32, up to
+        ``patience + 1``).
       threshold: the least improvement that counts, >= 0; relative or absolute
         according to ``threshold_mode``.
       threshold_mode: ``"rel"`` (a fraction of ``best``) or ``"abs"``.
       mode: ``"min"`` (the metric should fall, e.g. a loss) or ``"max"`` (it
         should rise, e.g. an accuracy).
       cooldown: updates after a reduction during which bad updates are not
-        counted; an integer >= 0.
+        counted; an integer in ``[0, 2**31 - 1]`` (an int32 counter).
       min_value: the value is never reduced below it (PyTorch's ``min_lr``),
         >= 0, in the units of the tracked value.
       eps: reductions smaller than this are skipped, >= 0, in the units of the
@@ -324,11 +458,13 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
         set_ = object.__setattr__
         factor = _scalar("factor", self.factor, low=0.0, high=1.0, high_open=True)
         set_(self, "factor", factor)
-        set_(self, "patience", chk.integer(_NAME, "patience", self.patience))
+        why = "the count of bad updates is an int32 and must reach patience + 1"
+        set_(self, "patience", _steps("patience", self.patience, _INT_MAX - 1, why))
         set_(self, "threshold", _scalar("threshold", self.threshold, low=0.0))
         chk.choice(_NAME, "threshold_mode", self.threshold_mode, ("rel", "abs"))
         chk.choice(_NAME, "mode", self.mode, ("min", "max"))
-        set_(self, "cooldown", chk.integer(_NAME, "cooldown", self.cooldown))
+        why = "the cooldown counter is an int32"
+        set_(self, "cooldown", _steps("cooldown", self.cooldown, _INT_MAX, why))
         set_(self, "min_value", _scalar("min_value", self.min_value, low=0.0))
         set_(self, "eps", _scalar("eps", self.eps, low=0.0))
         base = self.base
@@ -356,7 +492,30 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
 
     def update(self, state: PlateauState, value=None, **extra_args) -> PlateauState:
         """The state after observing the metric ``value`` (other arguments,
-        such as those optax forwards, are ignored)."""
+        such as those optax forwards, are ignored).
+
+        ``value`` is a real number (a Python, NumPy or JAX scalar, or an array
+        of one element), converted to the float dtype of the state by rounding:
+        an integer of any size rounds exactly, never wraps (a Python int beyond
+        the float64 range is a ValueError); a metric beyond the range of the
+        state's dtype becomes +-inf.  A non-finite metric counts as an update
+        without improvement.  Inside ``jax.jit`` pass the metric as a float
+        array: JAX itself turns an int64 argument of a jitted function into
+        int32 (wrapping it) when ``jax_enable_x64`` is off.
+
+        Raises:
+          TypeError: ``state`` is not a :class:`PlateauState`; ``value`` is
+            missing, or is not a real number (a bool, complex, string, list,
+            an array of several elements...).
+          ValueError: ``value`` is an int beyond the float64 range.
+
+        Examples:
+          >>> plateau = reduce_on_plateau(mode="max", threshold=0.0)
+          >>> state = plateau.update(plateau.init(), value=np.int64(2**40))
+          >>> print(int(state.best) == 2**40)
+          True
+        """
+        _check_state(f"{_NAME}.update", state)
         if value is None:
             others = ", ".join(sorted(extra_args)) or "none"
             raise TypeError(
@@ -365,16 +524,8 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
                 "`opt.update(grads, opt_state, params, value=loss)`; got "
                 f"value=None (other arguments: {others})."
             )
-        metric = jnp.asarray(value)
-        if metric.shape != ():
-            chk.fail(
-                f"{_NAME}.update",
-                "value",
-                f"<array of shape {metric.shape}>",
-                "a scalar metric (use jax.vmap for a batch of states)",
-            )
         dtype = state.value.dtype
-        metric = metric.astype(dtype)
+        metric = _metric(value, dtype)
         best = state.best
         threshold = jnp.asarray(self.threshold, dtype)
         one = jnp.ones((), dtype)
@@ -415,13 +566,14 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
     def __call__(self, state: PlateauState, **extra_args) -> jax.Array:
         """The current output (extra arguments are ignored)."""
         del extra_args
-        return self.schedule(state)
+        _check_state(_NAME, state)
+        return self._output(state.value, state.count)
 
     def schedule(self, state: PlateauState) -> jax.Array:
         """The current output: the tracked value times the output multipliers
         (``base`` when it is a schedule, and any added by ``*``) at
         ``state.count``."""
-        _check_state(state)
+        _check_state(f"{_NAME}.schedule", state)
         return self._output(state.value, state.count)
 
     def previous(self, state: PlateauState) -> jax.Array:
@@ -438,7 +590,7 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
           >>> print(f"{plateau.previous(state):.2f} {plateau(state):.2f}")
           0.10 0.05
         """
-        _check_state(state)
+        _check_state(f"{_NAME}.previous", state)
         used = jnp.maximum(state.count - 1, 0)  # the latest update's step
         return self._output(state.previous, used)
 
@@ -477,6 +629,12 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
 
         def update_fn(updates, state, params=None, **extra_args):
             del params
+            if not isinstance(state, ScaleByPlateauState):
+                raise TypeError(
+                    f"{_NAME}.as_transform().update: `state` must be the "
+                    "ScaleByPlateauState that the transformation's `init` "
+                    f"returns; got state of type {type(state).__name__}."
+                )
             scale = self.schedule(state.plateau)
             updates = jax.tree.map(
                 lambda u: u * scale.astype(jnp.result_type(u)), updates
@@ -505,7 +663,7 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
         ):
             return NotImplemented
         if not callable(other):
-            other = chk.number(_NAME, "multiplier", other)
+            other = _scalar("multiplier", other)
         obj = object.__new__(type(self))
         obj.__dict__.update(self.__dict__)
         object.__setattr__(obj, "multipliers", (*self.multipliers, other))

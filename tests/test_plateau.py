@@ -377,10 +377,50 @@ def test_a_step_instead_of_a_state_is_explained():
         reduce_on_plateau().previous(3)
 
 
-def test_metric_must_be_a_scalar():
-    plateau = reduce_on_plateau()
-    with pytest.raises(ValueError, match=r"`value` must be a scalar metric"):
-        plateau.update(plateau.init(), value=jnp.ones(3))
+def test_integer_metrics_round_exactly_and_never_wrap():
+    """Each metric improves (mode "max", threshold 0) and ``best`` holds the
+    float32 rounding of the exact int (24 significant bits): 2**40 and
+    2**40 + 2**20 are exact; 2**40 + 2**20 + 2**16 + 1 is above half the 2**17
+    spacing, so it rounds up; 2**60 + 2**36 + 1 is just above half the 2**37
+    spacing, so it rounds up (through float64 it would be a tie, rounded down
+    to 2**60); 2**64 - 1 rounds up to 2**64.  An int32 conversion wrapped 2**40
+    to 0.  A metric beyond float32 (2**200) is +inf: no improvement."""
+    plateau = reduce_on_plateau(mode="max", threshold=0.0, patience=0, factor=0.5)
+    metrics = [
+        np.int64(2**40),
+        2**40 + 2**20,
+        np.int64(2**40 + 2**20 + 2**16 + 1),
+        2**60 + 2**36 + 1,
+        np.uint64(2**64 - 1),
+    ]
+    want = [2**40, 2**40 + 2**20, 2**40 + 2**20 + 2**17, 2**60 + 2**37, 2**64]
+    state, best = plateau.init(), []
+    for metric in metrics:
+        state = plateau.update(state, value=metric)
+        best.append(state.best)
+        assert int(state.num_bad_steps) == 0
+    assert state.best.dtype == jnp.float32
+    chex.assert_trees_all_close(np.asarray(best, np.float64), np.asarray(want, float))
+    state = plateau.update(state, value=2**200)
+    assert float(state.best) == 2**64 and float(state.value) == 0.5  # a cut
+    # Under jit: a Python int is a constant of the trace (rounded on the host);
+    # a traced int32 converts straight to float32.
+    fresh = plateau.init()
+    jitted = jax.jit(lambda s: plateau.update(s, value=2**40 + 2**20))(fresh)
+    assert float(jitted.best) == 2**40 + 2**20
+    traced = jax.jit(lambda s, m: plateau.update(s, value=m))(fresh, 2**30 + 1)
+    assert float(traced.best) == 2**30  # 2**30 + 1 rounds to 24 bits
+    # Through as_transform and jd.inject.
+    params = jnp.zeros(2)
+    tx = plateau.as_transform()
+    _, tx_state = tx.update(params, tx.init(params), params, value=metrics[0])
+    assert float(tx_state.plateau.best) == 2**40
+    opt = jd.inject(optax.sgd)(learning_rate=plateau)
+    _, opt_state = opt.update(params, opt.init(params), params, value=metrics[0])
+    assert float(opt_state.schedule_states["learning_rate"].best) == 2**40
+    with jax.enable_x64(True):  # float64 keeps 53 bits: 2**53 + 1 ties to even
+        state = plateau.update(plateau.init(), value=2**53 + 1)
+        assert state.best.dtype == jnp.float64 and float(state.best) == 2**53
 
 
 # ---------------------------------------------------------------------------
@@ -757,6 +797,132 @@ def fails(param, shown):
     return rf"^reduce_on_plateau: `{param}` .*; got {param}={re.escape(shown)}\.$"
 
 
+PATIENCE = (
+    r"^reduce_on_plateau: `patience` must be an integer in \[0, 2147483646\] "
+    r"\(the count of bad updates is an int32 and must reach patience \+ 1\); "
+)
+COOLDOWN = (
+    r"^reduce_on_plateau: `cooldown` must be an integer in \[0, 2147483647\] "
+    r"\(the cooldown counter is an int32\); "
+)
+
+
+def _update(value, state=None):
+    plateau = reduce_on_plateau()
+    return plateau.update(plateau.init() if state is None else state, value=value)
+
+
+def _jitted_update(value):
+    return jax.jit(_update)(value)
+
+
+def _transform(state=None, value=1.0):
+    tx = reduce_on_plateau().as_transform()
+    return tx.update(0.0, tx.init(0.0) if state is None else state, value=value)
+
+
+def _inject(value):
+    opt = jd.inject(optax.sgd)(learning_rate=reduce_on_plateau())
+    return opt.update(jnp.zeros(2), opt.init(jnp.zeros(2)), value=value)
+
+
+def metric_fails(shown, allowed="a real number"):
+    return (
+        rf"^reduce_on_plateau\.update: `value` must be {allowed}.*; "
+        rf"got value={re.escape(shown)}\.($|\n)"  # (JAX may add a line)
+    )
+
+
+def state_fails(func, got):
+    return (
+        rf"^reduce_on_plateau{re.escape(func)}: `state` must be the "
+        rf"{'ScaleByPlateauState' if 'transform' in func else 'PlateauState'} "
+        rf".*; got {re.escape(got)}\.$"
+    )
+
+
+BAD_DATA = PlateauState(jnp.zeros(3))
+BAD_DATA_SHOWN = "state=PlateauState with data of dtype float32 and shape (3,)"
+BIG = "<an int of about 10**400>"
+R = reduce_on_plateau
+
+HOSTILE = {
+    # Metrics: one real number.
+    "complex": (lambda: _update(1 + 2j), TypeError, metric_fails("(1+2j)")),
+    "complex64": (
+        lambda: _update(np.complex64(1)),
+        TypeError,
+        metric_fails("np.complex64(1+0j)"),
+    ),
+    "string": (lambda: _update("0.5"), TypeError, metric_fails("'0.5'")),
+    "bool": (lambda: _update(True), TypeError, metric_fails("True")),
+    "list": (lambda: _update([1.0]), TypeError, metric_fails("[1.0]")),
+    "dict": (lambda: _update({"a": 1}), TypeError, metric_fails("{'a': 1}")),
+    "array": (
+        lambda: _update(jnp.ones(3)),
+        TypeError,
+        metric_fails("[1.0, 1.0, 1.0]", r"a real number .*, a single one"),
+    ),
+    "huge int": (
+        lambda: _update(10**400),
+        ValueError,
+        metric_fails(BIG, r"a real number .* of magnitude at most 1\.798e\+308"),
+    ),
+    "traced complex": (
+        lambda: _jitted_update(1j),
+        TypeError,
+        metric_fails("<complex64 array of shape ()>"),
+    ),
+    "transform metric": (
+        lambda: _transform(value="x"),
+        TypeError,
+        metric_fails("'x'"),
+    ),
+    "inject metric": (
+        lambda: _inject([2.0, 1.0]),
+        TypeError,
+        metric_fails("[2.0, 1.0]"),
+    ),
+    # States: a PlateauState holding an int array of shape (..., 6).
+    "update int": (
+        lambda: _update(1.0, state=3),
+        TypeError,
+        state_fails(".update", "state of type int"),
+    ),
+    "update data": (
+        lambda: _update(1.0, state=BAD_DATA),
+        TypeError,
+        state_fails(".update", BAD_DATA_SHOWN),
+    ),
+    "call": (lambda: R()(BAD_DATA), TypeError, state_fails("", BAD_DATA_SHOWN)),
+    "schedule": (
+        lambda: R().schedule(None),
+        TypeError,
+        state_fails(".schedule", "state of type NoneType"),
+    ),
+    "previous": (
+        lambda: R().previous(R().init().data),
+        TypeError,
+        state_fails(".previous", "state of type ArrayImpl"),
+    ),
+    "transform state": (
+        lambda: _transform(state=R().init()),
+        TypeError,
+        state_fails(".as_transform().update", "state of type PlateauState"),
+    ),
+    # A multiplier beyond the float range.
+    "multiplier": (lambda: 10**400 * R(), ValueError, fails("multiplier", BIG)),
+}
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"), HOSTILE.values(), ids=HOSTILE.keys()
+)
+def test_hostile_metrics_and_states_are_refused_naming_them(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
 BAD = [
     ({"factor": 1.0}, ValueError, fails("factor", "1.0")),
     ({"factor": 1.5}, ValueError, fails("factor", "1.5")),
@@ -786,10 +952,40 @@ BAD = [
     ({"base": "0.1"}, TypeError, fails("base", "'0.1'")),
     ({"base": None}, TypeError, fails("base", "None")),
     ({"base": reduce_on_plateau()}, TypeError, fails("base", "reduce_on_plateau()")),
+    # Counts the int32 state cannot hold, numbers beyond the float range,
+    # arrays, complex numbers and strings.
+    ({"patience": 2**31 - 1}, ValueError, PATIENCE + r"got patience=2147483647\.$"),
+    ({"patience": 10**400}, ValueError, PATIENCE + re.escape(f"got patience={BIG}.")),
+    ({"cooldown": 2**31}, ValueError, COOLDOWN + r"got cooldown=2147483648\.$"),
+    (
+        {"cooldown": np.int64(2**40)},
+        ValueError,
+        fails("cooldown", "np.int64(1099511627776)"),
+    ),
+    ({"factor": 10**400}, ValueError, fails("factor", BIG)),
+    ({"threshold": 10**400}, ValueError, fails("threshold", BIG)),
+    (
+        {"min_value": -(10**400)},
+        ValueError,
+        fails("min_value", "<an int of about -10**400>"),
+    ),
+    ({"base": 10**400}, ValueError, fails("base", BIG)),
+    ({"eps": INF}, ValueError, fails("eps", "inf")),
+    ({"min_value": INF}, ValueError, fails("min_value", "inf")),
+    ({"eps": 1e-8 + 0j}, TypeError, fails("eps", "(1e-08+0j)")),
+    ({"threshold": "1e-4"}, TypeError, fails("threshold", "'1e-4'")),
+    ({"threshold": [1e-4]}, TypeError, fails("threshold", "[0.0001]")),
+    ({"min_value": np.zeros(2)}, TypeError, fails("min_value", "[0.0, 0.0]")),
+    ({"cooldown": np.ones(2)}, TypeError, fails("cooldown", "[1.0, 1.0]")),
 ]
 
 
-@pytest.mark.parametrize(("kwargs", "error", "match"), BAD, ids=repr)
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:50] + "..."
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), BAD, ids=_short)
 def test_rejects_bad_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):
         reduce_on_plateau(**kwargs)
@@ -799,3 +995,7 @@ def test_accepts_edge_values():
     reduce_on_plateau(factor=0.0, patience=0, threshold=0.0, cooldown=0, eps=0.0)
     reduce_on_plateau(factor=np.float32(0.5), patience=np.int64(3), base=0)
     assert reduce_on_plateau(patience=4.0).patience == 4
+    # The largest counts the int32 state holds count without overflow.
+    plateau = reduce_on_plateau(patience=2**31 - 2, cooldown=2**31 - 1)
+    state = plateau.update(plateau.update(plateau.init(), value=1.0), value=1.0)
+    assert int(state.num_bad_steps) == 1 and float(plateau(state)) == 1.0
