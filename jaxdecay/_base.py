@@ -14,7 +14,7 @@ import numpy as np
 from . import _numerics as num
 from ._checks import is_concrete
 
-__all__ = ["Schedule", "schedule_types", "Static"]
+__all__ = ["Value", "Schedule", "schedule_types", "Static"]
 
 # Every schedule class by name, registered when the class is created; the
 # names of internal building blocks (made by operators, not called by users).
@@ -35,39 +35,170 @@ def schedule_types(*, internal: bool = False) -> dict[str, type]:
 
 
 
-class Schedule:
-    """A learning-rate schedule: a pure function of the step, held as a value.
+class Static:
+    """A value carried in a pytree as static data: a node with no leaves.
 
-    Call it with a step (a Python or NumPy number, a JAX array or a tracer) to get
-    the value at that step, in the default float dtype and with the step's shape.
-    Steps count from 0; negative steps behave as step 0.  Schedules are frozen
-    dataclasses registered as JAX pytrees: numbers are leaves (so ``jax.vmap`` can
-    sweep them), structural choices are static.  Any optax optimizer accepts one
-    wherever it accepts a schedule.
+    Two are equal when their values are the same schedules and numbers
+    (``_same``), so optimizer states built from equal schedules have one tree
+    structure, and ``jit`` does not retrace for a new but equal schedule."""
 
-    Schedules combine with ``+ - * /`` (with numbers or other schedules) and with
-    :func:`join`, :func:`warmup`, :func:`clip`, :func:`shift`, :func:`repeat` and
-    :func:`staircase`.
+    __slots__ = ("value",)
 
-    Examples:
-      >>> lr = 0.5 * warmup_cosine_decay(1e-3, warmup_steps=10, decay_steps=100)
-      >>> print(f"{lr(10):.1e}")
-      5.0e-04
-      >>> isinstance(lr, Schedule)
-      True
+    def __init__(self, value):
+        self.value = value
+        if not _flax_knows_static:
+            _register_with_flax()
+
+    def __eq__(self, other):
+        return type(other) is type(self) and _same(self.value, other.value)
+
+    def __hash__(self):
+        return _static_hash(self.value)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.value!r})"
+
+
+def _static_hash(value) -> int:
+    if isinstance(value, (tuple, list)):
+        return hash(tuple(_static_hash(x) for x in value))
+    try:
+        return hash(value)
+    except TypeError:  # unhashable, compared by value: one bucket per type
+        return hash(type(value).__qualname__)
+
+
+jax.tree_util.register_pytree_node(
+    Static, lambda s: ((), s.value), lambda value, _: Static(value)
+)
+
+_flax_knows_static = False
+
+
+def _register_with_flax():
+    """Lets ``flax.serialization`` write states that hold :class:`Static` data
+    (as an empty dict; restoring keeps the target's).  Done once flax is
+    imported, without importing it: ``import flax`` loads its serialization,
+    and a state is built after the imports of a script."""
+    global _flax_knows_static
+    serialization = sys.modules.get("flax.serialization")
+    if serialization is None:
+        return
+    todo, types = [Static], []
+    while todo:
+        cls = todo.pop()
+        types.append(cls)
+        todo.extend(cls.__subclasses__())
+    for cls in types:
+        if not serialization.is_serializable(cls):
+            serialization.register_serialization_state(
+                cls, lambda s: {}, lambda target, state: target
+            )
+    _flax_knows_static = True
+
+
+def _make_value_class(cls):
+    """Makes ``cls`` a frozen dataclass and a pytree.
+
+    Leaves are the non-static fields plus, when every parameter is concrete, the
+    constants of ``_constants()`` precomputed in float64 and carried as
+    ``(hi, lo)`` pairs, so a schedule passed through ``jax.jit`` as an argument
+    keeps its full accuracy.
+    """
+    dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
+    fields = dataclasses.fields(cls)
+    names = tuple(f.name for f in fields)
+    static = tuple(
+        f.name for f in fields if f.name in cls._static or f.metadata.get("static")
+    )
+    data = tuple(n for n in names if n not in static)
+
+    def flatten(obj):
+        children = [_wrap_static(getattr(obj, n)) for n in data]
+        derived = obj.__dict__.get("_derived")
+        if derived is None:
+            consts = obj._constants()
+            if consts and all(
+                is_concrete(p) for _, params in consts.values() for p in params
+            ):
+                derived = {k: obj._c(k) for k in consts}
+        keys = tuple(sorted(derived)) if derived else ()
+        for k in keys:
+            children.extend(derived[k])
+        aux = (tuple(getattr(obj, n) for n in static), keys)
+        return children, aux
+
+    def flatten_with_keys(obj):
+        children, aux = flatten(obj)
+        labels = list(data) + [f"_{k}_{p}" for k in aux[1] for p in ("hi", "lo")]
+        return [
+            (jax.tree_util.GetAttrKey(n), c)
+            for n, c in zip(labels, children, strict=False)
+        ], aux
+
+    def unflatten(aux, children):
+        static_values, keys = aux
+        obj = object.__new__(cls)
+        for n, v in zip(data, children, strict=False):
+            object.__setattr__(obj, n, _unwrap_static(v))
+        for n, v in zip(static, static_values, strict=False):
+            object.__setattr__(obj, n, v)
+        rest = list(children[len(data) :])
+        if keys:
+            object.__setattr__(
+                obj,
+                "_derived",
+                {k: (rest[2 * i], rest[2 * i + 1]) for i, k in enumerate(keys)},
+            )
+        return obj
+
+    jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
+
+
+def _plain_callable(x) -> bool:
+    return callable(x) and not isinstance(x, (Value, type, jax.Array, np.ndarray))
+
+
+def _wrap_static(x):
+    """A field's value as pytree children: plain Python callables (a lambda
+    given as a base or a factor) travel as static data, alone or in a tuple."""
+    if _plain_callable(x):
+        return Static(x)
+    if isinstance(x, tuple) and any(_plain_callable(v) for v in x):
+        return tuple(Static(v) if _plain_callable(v) else v for v in x)
+    return x
+
+
+def _unwrap_static(x):
+    if isinstance(x, Static):
+        return x.value
+    if isinstance(x, tuple) and any(isinstance(v, Static) for v in x):
+        return tuple(v.value if isinstance(v, Static) else v for v in x)
+    return x
+
+
+class Value:
+    """An immutable value built from checked arguments: the root of every
+    schedule and of the stateful :class:`reduce_on_plateau`.
+
+    Each subclass is a frozen dataclass whose fields declare their kind
+    (:func:`~jaxdecay._fields.param`), a JAX pytree (numbers are leaves; flags,
+    choices and plain Python callables are static), and is registered by name
+    when it is created, which configs, specs and the command line read.  It has
+    a readable ``repr``, equality by value, a hash, and pickles.
     """
 
     _static: ClassVar[tuple[str, ...]] = ()
-    # NumPy defers to the schedule's own operators (``array * schedule`` is
-    # refused by ``__rmul__``, instead of an object array of schedules).
-    __array_ufunc__ = None
 
-    def __init_subclass__(cls, *, internal: bool = False, **kwargs):
+    def __init_subclass__(
+        cls, *, internal: bool = False, abstract: bool = False, **kwargs
+    ):
         """Makes every subclass a frozen dataclass and a pytree, and registers
-        it by name (``internal`` building blocks are kept out of listings)."""
+        it by name (``internal`` building blocks are kept out of listings;
+        ``abstract`` bases such as :class:`Schedule` are not registered)."""
         super().__init_subclass__(**kwargs)
-        _make_schedule_class(cls)
-        if not cls.__name__.startswith("_"):
+        _make_value_class(cls)
+        if not abstract and not cls.__name__.startswith("_"):
             _REGISTRY[cls.__name__] = cls
             if internal:
                 _INTERNAL.add(cls.__name__)
@@ -87,37 +218,6 @@ class Schedule:
             check = klass.__dict__.get("__check_init__")
             if check is not None:
                 check(self)
-
-    # -- evaluation ---------------------------------------------------------
-
-    def __call__(self, step):
-        try:
-            n, f, shape = num.split_step(step)
-        except (TypeError, ValueError) as error:
-            message = str(error)
-            if message.startswith("schedule:"):
-                message = f"{type(self).__name__}{message[len('schedule'):]}"
-                raise type(error)(message) from None
-            raise
-        out = num.saturate(jnp.asarray(self._evaluate(n, f), num.float_dtype()))
-        return jnp.broadcast_to(out, jnp.broadcast_shapes(out.shape, shape))
-
-    def _evaluate(self, n, f):  # pragma: no cover - every schedule overrides it
-        """Value at integer steps ``n >= 0`` plus fractions ``f`` (or None)."""
-        raise NotImplementedError
-
-    def _constants(self) -> dict:
-        """Host-precomputed constants: ``{name: (fn(xp, *params), params)}``."""
-        return {}
-
-    def _c(self, name):
-        """A precomputed constant as a double-float ``(hi, lo)`` pair."""
-        derived = self.__dict__.get("_derived")
-        if derived is not None:
-            hi, lo = derived[name]
-            return num.as_float(hi), num.as_float(lo)
-        fn, params = self._constants()[name]
-        return num.constant(fn, *params)
 
     # -- value semantics ----------------------------------------------------
 
@@ -155,6 +255,76 @@ class Schedule:
                 continue
             parts.append(f"{field.name}={_show(value)}")
         return f"{type(self).__name__}({', '.join(parts)})"
+
+    def to_config(self) -> dict:
+        """This value as a plain JSON-able ``dict`` (see :func:`from_config`).
+
+        Examples:
+          >>> step_decay(0.1, step_size=30, gamma=0.5).to_config()
+          {'name': 'step_decay', 'init_value': 0.1, 'step_size': 30, 'gamma': 0.5}
+        """
+        from ._config import to_config
+
+        return to_config(self)
+
+
+
+class Schedule(Value, abstract=True):
+    """A learning-rate schedule: a pure function of the step, held as a value.
+
+    Call it with a step (a Python or NumPy number, a JAX array or a tracer) to get
+    the value at that step, in the default float dtype and with the step's shape.
+    Steps count from 0; negative steps behave as step 0.  Schedules are frozen
+    dataclasses registered as JAX pytrees: numbers are leaves (so ``jax.vmap`` can
+    sweep them), structural choices are static.  Any optax optimizer accepts one
+    wherever it accepts a schedule.
+
+    Schedules combine with ``+ - * /`` (with numbers or other schedules) and with
+    :func:`join`, :func:`warmup`, :func:`clip`, :func:`shift`, :func:`repeat` and
+    :func:`staircase`.
+
+    Examples:
+      >>> lr = 0.5 * warmup_cosine_decay(1e-3, warmup_steps=10, decay_steps=100)
+      >>> print(f"{lr(10):.1e}")
+      5.0e-04
+      >>> isinstance(lr, Schedule)
+      True
+    """
+
+    # NumPy defers to the schedule's own operators (``array * schedule`` is
+    # refused by ``__rmul__``, instead of an object array of schedules).
+    __array_ufunc__ = None
+
+    # -- evaluation ---------------------------------------------------------
+
+    def __call__(self, step):
+        try:
+            n, f, shape = num.split_step(step)
+        except (TypeError, ValueError) as error:
+            message = str(error)
+            if message.startswith("schedule:"):
+                message = f"{type(self).__name__}{message[len('schedule'):]}"
+                raise type(error)(message) from None
+            raise
+        out = num.saturate(jnp.asarray(self._evaluate(n, f), num.float_dtype()))
+        return jnp.broadcast_to(out, jnp.broadcast_shapes(out.shape, shape))
+
+    def _evaluate(self, n, f):  # pragma: no cover - every schedule overrides it
+        """Value at integer steps ``n >= 0`` plus fractions ``f`` (or None)."""
+        raise NotImplementedError
+
+    def _constants(self) -> dict:
+        """Host-precomputed constants: ``{name: (fn(xp, *params), params)}``."""
+        return {}
+
+    def _c(self, name):
+        """A precomputed constant as a double-float ``(hi, lo)`` pair."""
+        derived = self.__dict__.get("_derived")
+        if derived is not None:
+            hi, lo = derived[name]
+            return num.as_float(hi), num.as_float(lo)
+        fn, params = self._constants()[name]
+        return num.constant(fn, *params)
 
     def key_points(self, steps=None) -> list[tuple[int, float]]:
         """``(step, value)`` at step 0, at every breakpoint (phase changes,
@@ -228,17 +398,6 @@ class Schedule:
             f"  step {s:>{width}}: {v:.6g}" for s, v in zip(steps, values, strict=True)
         ]
         return "\n".join(lines)
-
-    def to_config(self) -> dict:
-        """This schedule as a plain JSON-able ``dict`` (see :func:`from_config`).
-
-        Examples:
-          >>> step_decay(0.1, step_size=30, gamma=0.5).to_config()
-          {'name': 'step_decay', 'init_value': 0.1, 'step_size': 30, 'gamma': 0.5}
-        """
-        from ._config import to_config
-
-        return to_config(self)
 
     def breakpoints(self) -> tuple[int, ...]:
         """Steps where the schedule changes phase (boundaries, restarts), as far
@@ -314,7 +473,7 @@ def _same(a, b) -> bool:
         return False
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=False))
-    if isinstance(a, Schedule) or isinstance(b, Schedule):
+    if isinstance(a, Value) or isinstance(b, Value):
         return type(a) is type(b) and a == b
     if callable(a) or callable(b):
         return a == b
@@ -340,75 +499,13 @@ def _key(v):
     return v
 
 
-class Static:
-    """A value carried in a pytree as static data: a node with no leaves.
-
-    Two are equal when their values are the same schedules and numbers
-    (``_same``), so optimizer states built from equal schedules have one tree
-    structure, and ``jit`` does not retrace for a new but equal schedule."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-        if not _flax_knows_static:
-            _register_with_flax()
-
-    def __eq__(self, other):
-        return type(other) is type(self) and _same(self.value, other.value)
-
-    def __hash__(self):
-        return _static_hash(self.value)
-
-    def __repr__(self):
-        return f"{type(self).__name__}({self.value!r})"
-
-
-def _static_hash(value) -> int:
-    if isinstance(value, (tuple, list)):
-        return hash(tuple(_static_hash(x) for x in value))
-    try:
-        return hash(value)
-    except TypeError:  # unhashable, compared by value: one bucket per type
-        return hash(type(value).__qualname__)
-
-
-jax.tree_util.register_pytree_node(
-    Static, lambda s: ((), s.value), lambda value, _: Static(value)
-)
-
-_flax_knows_static = False
-
-
-def _register_with_flax():
-    """Lets ``flax.serialization`` write states that hold :class:`Static` data
-    (as an empty dict; restoring keeps the target's).  Done once flax is
-    imported, without importing it: ``import flax`` loads its serialization,
-    and a state is built after the imports of a script."""
-    global _flax_knows_static
-    serialization = sys.modules.get("flax.serialization")
-    if serialization is None:
-        return
-    todo, types = [Static], []
-    while todo:
-        cls = todo.pop()
-        types.append(cls)
-        todo.extend(cls.__subclasses__())
-    for cls in types:
-        if not serialization.is_serializable(cls):
-            serialization.register_serialization_state(
-                cls, lambda s: {}, lambda target, state: target
-            )
-    _flax_knows_static = True
-
-
 def _show(v) -> str:
     if isinstance(v, (np.ndarray, jax.Array)) and is_concrete(v):
         a = np.asarray(v)
         return repr(a.item() if a.ndim == 0 else a.tolist())
     if isinstance(v, tuple):
         return "[" + ", ".join(_show(x) for x in v) + "]"
-    if callable(v) and not isinstance(v, Schedule):
+    if callable(v) and not isinstance(v, Value):
         return getattr(v, "__qualname__", None) or repr(v)
     return repr(v)
 
@@ -421,64 +518,6 @@ def schedule_class(cls):
     """Kept for subclasses written before the base registered them itself: a
     no-op (every :class:`Schedule` subclass is a dataclass and a pytree)."""
     return cls
-
-
-def _make_schedule_class(cls):
-    """Makes ``cls`` a frozen dataclass and a pytree.
-
-    Leaves are the non-static fields plus, when every parameter is concrete, the
-    constants of ``_constants()`` precomputed in float64 and carried as
-    ``(hi, lo)`` pairs, so a schedule passed through ``jax.jit`` as an argument
-    keeps its full accuracy.
-    """
-    dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
-    fields = dataclasses.fields(cls)
-    names = tuple(f.name for f in fields)
-    static = tuple(
-        f.name for f in fields if f.name in cls._static or f.metadata.get("static")
-    )
-    data = tuple(n for n in names if n not in static)
-
-    def flatten(obj):
-        children = [getattr(obj, n) for n in data]
-        derived = obj.__dict__.get("_derived")
-        if derived is None:
-            consts = obj._constants()
-            if consts and all(
-                is_concrete(p) for _, params in consts.values() for p in params
-            ):
-                derived = {k: obj._c(k) for k in consts}
-        keys = tuple(sorted(derived)) if derived else ()
-        for k in keys:
-            children.extend(derived[k])
-        aux = (tuple(getattr(obj, n) for n in static), keys)
-        return children, aux
-
-    def flatten_with_keys(obj):
-        children, aux = flatten(obj)
-        labels = list(data) + [f"_{k}_{p}" for k in aux[1] for p in ("hi", "lo")]
-        return [
-            (jax.tree_util.GetAttrKey(n), c)
-            for n, c in zip(labels, children, strict=False)
-        ], aux
-
-    def unflatten(aux, children):
-        static_values, keys = aux
-        obj = object.__new__(cls)
-        for n, v in zip(data, children, strict=False):
-            object.__setattr__(obj, n, v)
-        for n, v in zip(static, static_values, strict=False):
-            object.__setattr__(obj, n, v)
-        rest = list(children[len(data) :])
-        if keys:
-            object.__setattr__(
-                obj,
-                "_derived",
-                {k: (rest[2 * i], rest[2 * i + 1]) for i, k in enumerate(keys)},
-            )
-        return obj
-
-    jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
 
 
 def build(cls, **fields):

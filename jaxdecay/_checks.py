@@ -8,6 +8,7 @@ allowed.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -23,6 +24,7 @@ __all__ = [
     "choice",
     "flag",
     "fail",
+    "shown",
 ]
 
 
@@ -40,10 +42,35 @@ def fail(func: str, name: str, value: Any, allowed: str, error=ValueError):
     raise error(f"{func}: `{name}` must be {allowed}; got {name}={_show(value)}.")
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, np.ndarray):
-        return repr(value.tolist())
-    return repr(value)
+def shown(value: Any) -> str:
+    """``value`` as an error message shows it: small concrete arrays by their
+    numbers, larger ones by dtype and shape, huge ints by their size (the repr
+    of 10**5000 cannot even be printed), long containers by their length."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value.bit_length() <= 128:
+            return repr(value)
+        digits = int(abs(value).bit_length() * math.log10(2))
+        return f"<an int of about {'-' if value < 0 else ''}10**{digits}>"
+    if isinstance(value, (jax.Array, np.ndarray)):
+        if is_concrete(value) and value.ndim == 0:
+            return repr(np.asarray(value).item())
+        if is_concrete(value) and value.size <= 8:
+            return repr(np.asarray(value).tolist())
+        return f"<{value.dtype} array of shape {value.shape}>"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # a container of huge ints, too deep
+        return f"<{type(value).__name__}>"
+    if len(text) > 80 and hasattr(value, "__len__"):
+        if isinstance(value, (list, tuple)) and all(
+            isinstance(v, (int, float)) for v in value[:9]
+        ) and len(value) <= 8:
+            return "[" + ", ".join(shown(v) for v in value) + "]"
+        return f"<{type(value).__name__} of {len(value)} items>"
+    return text
+
+
+_show = shown
 
 
 def _is_number(x: Any) -> bool:

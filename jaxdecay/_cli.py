@@ -4,6 +4,8 @@ jaxdecay plot "warmup_cosine_decay(3e-4, 2000, 100000)" --steps 100000 -o lr.png
 jaxdecay show "one_cycle(0.1, 1000)" --steps 1000
 jaxdecay table "cosine_decay(0.1, 1000)" --at 0,100,1000 --format csv
 jaxdecay list
+
+Every mistake of the user is one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -14,69 +16,309 @@ import dataclasses
 import inspect
 import io
 import json
+import math
+import os
 import sys
 
 import numpy as np
 
-from ._config import _registry, parse
-from ._plot import key_points, text_chart
+from ._base import Schedule
+from ._config import parse
+from ._plot import MAX_POINTS, key_points, max_steps, text_chart
 
 SPEC_HELP = (
-    'a schedule written as a call, e.g. "cosine_decay(0.1, decay_steps=1000)" '
-    "(see `jaxdecay list`); quote it for the shell"
+    'a schedule of the step written as a call, e.g. "cosine_decay(0.1, '
+    'decay_steps=1000)" (see `jaxdecay list`); quote it for the shell'
 )
+
+# Limits of the options (the help of each command states them).
+CHART_WIDTH = (2, 1000)  # show --width, columns
+CHART_HEIGHT = (2, 200)  # show --height, rows
+FIGURE_INCHES = (1.0, 100.0)  # plot --width / --height
+FIGURE_DPI = (10, 1000)  # plot --dpi
+MAX_PIXELS = 10_000  # plot: pixels per side of the image
+MAX_LINE = 1000  # characters of an error line
 
 
 class _Fail(Exception):
-    pass
+    """A mistake of the user: reported as one line, exit status 2."""
 
 
-def _spec(text: str):
-    try:
-        return parse(text)
-    except (ValueError, TypeError) as error:
-        raise _Fail(str(error)) from None
+def _one_line(message: str, *, last: bool = False) -> str:
+    """The first (or last) non-blank line of ``message``, at most
+    :data:`MAX_LINE` characters, without a trailing colon."""
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    text = (lines[-1] if last else lines[0]) if lines else ""
+    text = text.rstrip(":").rstrip()
+    if len(text) > MAX_LINE:
+        text = text[: MAX_LINE - 3] + "..."
+    return text
 
 
-def _steps_arg(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
+def _short(text: str, room: int = 60) -> str:
+    """``text`` for an error message: long texts keep their ends."""
+    if len(text) <= room:
+        return repr(text)
+    half = room // 2 - 2
+    return repr(text[:half] + "..." + text[-half:]) + f" ({len(text)} characters)"
+
+
+# -- the public schedules -----------------------------------------------------------
+
+
+def public_schedules() -> dict[str, type]:
+    """Every public schedule name (aliases included) to its class, including
+    the stateful ``reduce_on_plateau``; internal building blocks such as
+    ``arithmetic`` (made by ``+ - * /``) are not listed."""
+    import jaxdecay
+
+    from . import _base
+
+    exported = set(jaxdecay.__all__)
+    registry = getattr(_base, "schedule_types", None)
+    if registry is not None:
+        names = {n: cls for n, cls in registry().items() if n in exported}
+    else:
+        names = {
+            name: obj
+            for name in exported
+            if isinstance(obj := getattr(jaxdecay, name), type)
+            and issubclass(obj, Schedule)
+            and obj is not Schedule
+        }
+    names.setdefault("reduce_on_plateau", jaxdecay.reduce_on_plateau)
+    names.pop("arithmetic", None)  # made by + - * /, not called by name
+    classes = list(names.values())
+    for name in jaxdecay.__all__:  # aliases (sgdr, wsd) of the classes listed
+        obj = getattr(jaxdecay, name)
+        if any(obj is cls for cls in classes):
+            names.setdefault(name, obj)
+    return names
+
+
+# -- arguments --------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line, and that reads an
+    argument such as ``-0.5*constant(1)`` as a spec, not as an option."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {_one_line(message)}\n")
+
+    def _parse_optional(self, arg_string):
+        head = arg_string.split("(", 1)[0]
+        if arg_string.startswith("-") and "(" in arg_string and "=" not in head:
+            return None  # a spec that starts with a sign
+        return super()._parse_optional(arg_string)
+
+
+def _whole(text: str, low: int, high: int, what: str) -> int:
+    n = _int_or_none(text)
+    if n is None or not low <= n <= high:
         raise argparse.ArgumentTypeError(
-            f"--steps must be a whole number of steps; got {text!r}"
-        ) from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"--steps must be >= 1; got {n}")
+            f"must be {what} from {low} to {high}; got {_short(text, 40)}"
+        )
     return n
 
 
-def _at_arg(text: str) -> list[int]:
+def _steps_arg(text: str) -> int:
+    top = max_steps()
     try:
-        at = [int(part) for part in text.replace(" ", "").split(",") if part]
-    except ValueError:
+        return _whole(text, 1, top, "a whole number of steps")
+    except argparse.ArgumentTypeError as error:
+        if (n := _int_or_none(text)) is not None and n > top:
+            raise argparse.ArgumentTypeError(
+                f"{error} (steps 0 .. {top - 1} are what a schedule takes; "
+                "more need JAX_ENABLE_X64=1)"
+            ) from None
+        raise
+
+
+def _int_or_none(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:  # not a number, or too many digits for int()
+        return None
+
+
+def _at_arg(text: str) -> list[int]:
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:
         raise argparse.ArgumentTypeError(
-            f"--at must be steps separated by commas, e.g. 0,100,1000; got {text!r}"
-        ) from None
-    if not at:
-        raise argparse.ArgumentTypeError("--at needs at least one step")
+            "needs steps separated by commas, e.g. 0,100,1000"
+        )
+    top = max_steps() - 1
+    at = []
+    for part in parts:
+        n = _int_or_none(part)
+        if n is None:
+            raise argparse.ArgumentTypeError(
+                "must be whole steps separated by commas, e.g. 0,100,1000; got "
+                f"{_short(part, 40)} in {_short(text, 60)}"
+            )
+        if not 0 <= n <= top:
+            more = "; larger steps need JAX_ENABLE_X64=1" if n > top else ""
+            raise argparse.ArgumentTypeError(
+                f"steps must be from 0 to {top}{more}; got {_short(part, 40)}"
+            )
+        at.append(n)
     return at
 
 
+def _int_in(low: int, high: int, what: str):
+    def convert(text: str) -> int:
+        return _whole(text, low, high, what)
+
+    return convert
+
+
+def _inches(text: str) -> float:
+    low, high = FIGURE_INCHES
+    try:
+        x = float(text)
+    except ValueError:
+        x = math.nan
+    if not low <= x <= high:
+        raise argparse.ArgumentTypeError(
+            f"must be a number of inches from {low:g} to {high:g}; got "
+            f"{_short(text, 40)}"
+        )
+    return x
+
+
+# -- the commands -----------------------------------------------------------------
+
+
+def _spec(text: str) -> Schedule:
+    """The schedule ``text`` describes, or a :class:`_Fail` saying what is wrong
+    with it."""
+    where = f"SPEC {_short(text)}"
+    try:
+        schedule = parse(text)
+    except (RecursionError, MemoryError):
+        raise _Fail(
+            f"{where} is nested too deeply to read; write long sums and products "
+            "with fewer levels (join, piecewise_linear, piecewise_constant)"
+        ) from None
+    except OverflowError as error:
+        raise _Fail(
+            f"{where} holds a number too large for a schedule ({_one_line(error)})"
+        ) from None
+    except (ValueError, TypeError, ArithmeticError) as error:
+        detail = _one_line(error)
+        detail = detail.removeprefix("parse: ")
+        raise _Fail(f"{where}: {detail}") from None
+    try:  # a schedule nested deeper than Python's recursion limit allows
+        repr(schedule)
+        if isinstance(schedule, Schedule):
+            schedule(0)
+    except (RecursionError, MemoryError):
+        raise _Fail(
+            f"{where} is nested too deeply to evaluate; write long sums and "
+            "products with fewer levels (join, piecewise_linear, piecewise_constant)"
+        ) from None
+    if not isinstance(schedule, Schedule):
+        raise _Fail(
+            f"{where} is a stateful schedule ({type(schedule).__name__}): its value "
+            "depends on the metrics reported during training (update(state, "
+            "value=loss)), not on the step alone, so it has no curve of the step "
+            "to draw or tabulate; give a schedule of the step (e.g. its base)"
+        )
+    return schedule
+
+
+def _formats() -> list[str]:
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    common = ["png", "pdf", "svg"]
+    formats = FigureCanvasBase.get_supported_filetypes()
+    return [f for f in common if f in formats] + sorted(set(formats) - set(common))
+
+
+def _output(text: str) -> str:
+    """Checks ``-o``: a file name with a supported extension in a directory
+    that exists and can be written."""
+    formats = _formats()
+    listed = ", ".join(formats)
+    name = os.path.basename(text)
+    if not text or os.path.isdir(text) or not name:
+        raise _Fail(
+            f"-o {text!r} is a directory, not a file; give a file name such as "
+            f"{os.path.join(text, 'lr.png')!r}"
+        )
+    stem, suffix = os.path.splitext(name)
+    if not suffix or not stem:
+        what = "no extension naming the image format"
+        if name.startswith("."):
+            what = "no file name before its extension"
+        raise _Fail(f"-o {text!r} has {what}; e.g. lr.png (formats: {listed})")
+    fmt = suffix[1:].lower()
+    if fmt not in formats:
+        raise _Fail(f"-o {text!r}: the format {fmt!r} is not supported; use {listed}")
+    folder = os.path.dirname(text) or "."
+    if not os.path.isdir(folder):
+        what = "is not a directory" if os.path.exists(folder) else "does not exist"
+        raise _Fail(f"-o {text!r}: the directory {folder!r} {what}")
+    writable = os.access(folder, os.W_OK | os.X_OK) and (
+        not os.path.exists(text) or os.access(text, os.W_OK)
+    )
+    if not writable:
+        raise _Fail(f"-o {text!r} cannot be written: permission denied")
+    return text
+
+
 def _cmd_plot(args) -> str:
-    import matplotlib
+    for side, inches in (("--width", args.width), ("--height", args.height)):
+        pixels = inches * args.dpi
+        if pixels > MAX_PIXELS:
+            raise _Fail(
+                f"{side} {inches:g} at --dpi {args.dpi} is {pixels:.0f} pixels; at "
+                f"most {MAX_PIXELS} pixels per side"
+            )
+    try:
+        import matplotlib
+    except ImportError:
+        raise _Fail(
+            'plot needs matplotlib; install it with `pip install "jaxdecay[plot]"`'
+        ) from None
+    output = _output(args.output)
+    schedules = {text: _spec(text) for text in args.specs}
+
+    from ._plot import _steps, plot
+
+    if args.log:
+        x = _steps(args.steps, list(schedules.values()))
+        for text, s in schedules.items():
+            if not np.any(np.asarray(s(x), np.float64) > 0):
+                raise _Fail(
+                    f"--log needs positive values, and SPEC {_short(text)} has none "
+                    f"in steps 0 .. {args.steps - 1}"
+                )
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ._plot import plot
-
-    schedules = {text: _spec(text) for text in args.specs}
     fig, ax = plt.subplots(figsize=(args.width, args.height), dpi=args.dpi)
-    plot(schedules, args.steps, ax=ax, log=args.log, title=args.title)
-    fig.tight_layout()
-    fig.savefig(args.output)
-    plt.close(fig)
-    return f"wrote {args.output}"
+    existed = os.path.exists(output)
+    try:
+        plot(schedules, args.steps, ax=ax, log=args.log, title=args.title)
+        fig.tight_layout()
+        fig.savefig(output)
+    except (ValueError, OSError, RuntimeError) as error:
+        if not existed and os.path.exists(output):
+            os.remove(output)  # not half an image
+        if isinstance(error, ValueError):
+            if args.title and "$" in args.title:
+                raise _Fail(
+                    f"--title {_short(args.title)} is not valid matplotlib math "
+                    f"text: {_one_line(error, last=True)}"
+                ) from None
+            raise
+        raise _Fail(f"-o {output!r} cannot be written: {_one_line(error)}") from None
+    finally:
+        plt.close(fig)
+    return f"wrote {output}"
 
 
 def _cmd_show(args) -> str:
@@ -89,7 +331,7 @@ def _cmd_show(args) -> str:
 
 def _cmd_table(args) -> str:
     schedules = [(text, _spec(text)) for text in args.specs]
-    at = np.asarray(args.at)
+    at = np.asarray(args.at, np.int64)
     columns = [np.asarray(s(at), np.float64) for _, s in schedules]
     names = [text for text, _ in schedules]
     if args.format == "json":
@@ -120,7 +362,7 @@ def _cmd_table(args) -> str:
 
 
 def _cmd_list(args) -> str:
-    registry = _registry()
+    registry = public_schedules()
     aliases = {}
     for name, cls in registry.items():
         if name != cls.__name__:
@@ -138,61 +380,147 @@ def _cmd_list(args) -> str:
                 params.append(f"{f.name}={f.default!r}")
         doc = inspect.getdoc(cls) or ""
         summary = " ".join(doc.split("\n\n")[0].split())
-        also = f" (alias: {', '.join(aliases[name])})" if name in aliases else ""
+        also = (
+            f" (alias: {', '.join(sorted(aliases[name]))})" if name in aliases else ""
+        )
         lines.append(f"{name}({', '.join(params)}){also}\n    {summary}")
     return "\n".join(lines)
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    top = max_steps()
+    steps_help = (
+        f"draw steps 0 .. STEPS-1; STEPS from 1 to {top} (2**63 with "
+        f"JAX_ENABLE_X64=1); at most {MAX_POINTS} steps are evaluated, spread "
+        "evenly plus each breakpoint (default: 1000)"
+    )
+    parser = _Parser(
         prog="jaxdecay",
-        description="Plot, preview, tabulate and list learning-rate schedules.",
+        description="Plot, preview, tabulate and list learning-rate schedules. "
+        "A mistake in the arguments is one line on stderr and exit status 2.",
         epilog='Example: jaxdecay show "warmup_cosine_decay(1e-3, 100, 1000)" '
         "--steps 1000",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("plot", help="write a PNG comparing schedules")
+    p = sub.add_parser(
+        "plot",
+        help="write an image comparing schedules",
+        description="Draws schedules of the step into an image file. A stateful "
+        "schedule (reduce_on_plateau) has no curve of the step and is refused. "
+        f"At most {MAX_POINTS} steps are evaluated per curve, whatever --steps.",
+    )
     p.add_argument("specs", nargs="+", metavar="SPEC", help=SPEC_HELP)
-    p.add_argument("--steps", type=_steps_arg, default=1000, help="steps to draw")
-    p.add_argument("-o", "--output", default="lr.png", help="PNG file to write")
+    p.add_argument("--steps", type=_steps_arg, default=1000, help=steps_help)
+    p.add_argument(
+        "-o",
+        "--output",
+        default="lr.png",
+        help="the image file to write, in a directory that exists; its extension "
+        "names the format: png, pdf, svg, ... (those of matplotlib) "
+        "(default: lr.png)",
+    )
     p.add_argument("--log", action="store_true", help="logarithmic value axis")
     p.add_argument("--title", default=None, help="title of the plot")
-    p.add_argument("--width", type=float, default=8.0, help="inches")
-    p.add_argument("--height", type=float, default=4.5, help="inches")
-    p.add_argument("--dpi", type=int, default=100, help="pixels per inch")
+    low, high = FIGURE_INCHES
+    p.add_argument(
+        "--width",
+        type=_inches,
+        default=8.0,
+        help=f"inches, {low:g} to {high:g} (default: 8)",
+    )
+    p.add_argument(
+        "--height",
+        type=_inches,
+        default=4.5,
+        help=f"inches, {low:g} to {high:g} (default: 4.5)",
+    )
+    p.add_argument(
+        "--dpi",
+        type=_int_in(*FIGURE_DPI, "a whole number of pixels per inch"),
+        default=100,
+        help=f"pixels per inch, {FIGURE_DPI[0]} to {FIGURE_DPI[1]}; the image is at "
+        f"most {MAX_PIXELS} pixels per side (default: 100)",
+    )
     p.set_defaults(run=_cmd_plot)
 
-    p = sub.add_parser("show", help="a text chart and the key points")
+    p = sub.add_parser(
+        "show",
+        help="a text chart and the key points",
+        description="Prints a schedule of the step, a text chart of it (one step "
+        "per column, spread evenly over the steps) and its key points. A "
+        "stateful schedule (reduce_on_plateau) has no curve and is refused.",
+    )
     p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
-    p.add_argument("--steps", type=_steps_arg, default=1000, help="steps to draw")
-    p.add_argument("--width", type=int, default=60, help="columns of the chart")
-    p.add_argument("--height", type=int, default=12, help="rows of the chart")
+    p.add_argument("--steps", type=_steps_arg, default=1000, help=steps_help)
+    p.add_argument(
+        "--width",
+        type=_int_in(*CHART_WIDTH, "a whole number of columns"),
+        default=60,
+        help=f"columns of the chart, {CHART_WIDTH[0]} to {CHART_WIDTH[1]} "
+        "(default: 60)",
+    )
+    p.add_argument(
+        "--height",
+        type=_int_in(*CHART_HEIGHT, "a whole number of rows"),
+        default=12,
+        help=f"rows of the chart, {CHART_HEIGHT[0]} to {CHART_HEIGHT[1]} (default: 12)",
+    )
     p.set_defaults(run=_cmd_show)
 
-    p = sub.add_parser("table", help="values at chosen steps")
+    p = sub.add_parser(
+        "table",
+        help="values at chosen steps",
+        description="Prints the values of schedules of the step at the steps "
+        "given. A stateful schedule (reduce_on_plateau) is refused.",
+    )
     p.add_argument("specs", nargs="+", metavar="SPEC", help=SPEC_HELP)
     p.add_argument(
-        "--at", type=_at_arg, required=True, help="steps, comma separated: 0,100,1000"
+        "--at",
+        type=_at_arg,
+        required=True,
+        help=f"steps, comma separated, e.g. 0,100,1000; each from 0 to {top - 1} "
+        "(2**63-1 with JAX_ENABLE_X64=1)",
     )
     p.add_argument("--format", choices=("text", "csv", "json"), default="text")
     p.set_defaults(run=_cmd_table)
 
-    p = sub.add_parser("list", help="every schedule with its signature")
+    p = sub.add_parser(
+        "list",
+        help="every public schedule with its signature",
+        description="Lists every public schedule, reduce_on_plateau included, "
+        "with its signature, aliases and a one-line summary.",
+    )
     p.set_defaults(run=_cmd_list)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Runs the command; a mistake of the user exits with status 2 and one
+    line on stderr."""
     parser = make_parser()
     args = parser.parse_args(argv)
+    prefix = f"jaxdecay {args.command}: error:"
     try:
-        print(args.run(args))
+        out = args.run(args)
     except _Fail as error:
-        parser.exit(2, f"jaxdecay {args.command}: error: {error}\n")
-    except ImportError as error:
-        parser.exit(2, f"jaxdecay {args.command}: error: {error}\n")
-    return 0
+        message = str(error)
+    except (RecursionError, MemoryError) as error:
+        what = "nested too deeply" if isinstance(error, RecursionError) else "too big"
+        message = f"the schedule is {what} to evaluate ({type(error).__name__})"
+    except (ValueError, TypeError, ArithmeticError, ImportError) as error:
+        message = _one_line(error) or type(error).__name__
+    else:
+        try:
+            print(out)
+            sys.stdout.flush()
+        except BrokenPipeError:  # e.g. `jaxdecay list | head -1`
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 1
+        return 0
+    parser.exit(2, f"{prefix} {_one_line(message)}\n")
+    return 2  # pragma: no cover - parser.exit raises SystemExit
 
 
 if __name__ == "__main__":  # pragma: no cover

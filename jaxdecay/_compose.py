@@ -157,9 +157,12 @@ class combine(Schedule, internal=True):
         fold = jnp.add if self.op == "+" else jnp.multiply
         numbers = [t for t in self.terms if not isinstance(t, Schedule)]
         out = None
-        if numbers:
-            host = np.sum(numbers) if self.op == "+" else np.prod(numbers)
-            out = num.as_float(host)
+        if numbers and chk.is_concrete(numbers):
+            # Folded on the host, in float64.
+            out = num.as_float(np.sum(numbers) if self.op == "+" else np.prod(numbers))
+        else:
+            for x in numbers:
+                out = num.as_float(x) if out is None else fold(out, num.as_float(x))
         for value in _evaluate_terms(
             [t for t in self.terms if isinstance(t, Schedule)], self.op, n, f
         ):

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from ._base import Schedule
+from ._numerics import top_step
 
-__all__ = ["plot", "text_chart", "labelled", "key_points"]
+__all__ = ["plot", "text_chart", "labelled", "key_points", "max_steps", "MAX_POINTS"]
+
+#: The most steps drawn on a curve: beyond it, the steps are sampled evenly
+#: (plus each breakpoint and the step before it, so jumps stay sharp).
+MAX_POINTS = 4096
 
 
 def labelled(schedules) -> list[tuple[str, Schedule]]:
@@ -42,21 +48,93 @@ def _label(s) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _steps(steps) -> np.ndarray:
-    if np.ndim(steps) == 0:
+def max_steps() -> int:
+    """The most steps a schedule can be drawn over: one more than the largest
+    step a schedule is evaluated at (``2**31 - 1``, or ``2**63 - 1`` with
+    ``jax_enable_x64``; larger steps would saturate there)."""
+    return top_step() + 1
+
+
+def _count(steps, who: str) -> int:
+    """``steps`` as a number of steps, checked: a whole number in
+    ``1 .. max_steps()``."""
+    try:
         n = int(steps)
-        if n < 1:
-            raise ValueError(f"plot: `steps` must be >= 1; got steps={steps!r}.")
+        whole = not isinstance(steps, bool) and n == steps
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole:
+        raise TypeError(
+            f"{who}: `steps` must be a whole number of steps or an array of "
+            f"steps; got steps={steps!r}."
+        )
+    if n < 1:
+        raise ValueError(f"{who}: `steps` must be >= 1; got steps={steps!r}.")
+    top = max_steps()
+    if n > top:
+        raise ValueError(
+            f"{who}: `steps` must be at most {top} (steps 0 .. {top - 1}; larger "
+            f"steps need jax_enable_x64); got steps={steps!r}."
+        )
+    return n
+
+
+def _even(last: int, count: int) -> list[int]:
+    """``count`` steps spread evenly over ``0 .. last`` (exact integers)."""
+    if count < 2 or last == 0:
+        return [0]
+    return sorted({i * last // (count - 1) for i in range(count)})
+
+
+def _steps(steps, schedules=(), who: str = "plot") -> np.ndarray:
+    """The steps to draw: the given array, or all of ``0 .. steps-1`` when there
+    are at most :data:`MAX_POINTS`, else :data:`MAX_POINTS` of them spread
+    evenly plus the schedules' breakpoints and the step before each (at most
+    :data:`MAX_POINTS` of those too)."""
+    if np.ndim(steps) != 0:
+        return np.asarray(steps)
+    n = _count(steps, who)
+    if n <= MAX_POINTS:
         return np.arange(n)
-    return np.asarray(steps)
+    last = n - 1
+    at = set(_even(last, MAX_POINTS))
+    marks = sorted(
+        {
+            int(b)
+            for s in schedules
+            if isinstance(s, Schedule)
+            for b in s.breakpoints()
+            if 0 <= b <= last
+        }
+    )[:MAX_POINTS]
+    at.update(marks)
+    at.update(b - 1 for b in marks if b > 0)
+    return np.array(sorted(at), dtype=np.int64)
+
+
+def _span(steps, who: str) -> np.ndarray:
+    """The first and last of the steps (without building them all)."""
+    if np.ndim(steps) == 0:
+        return np.array([0, _count(steps, who) - 1], dtype=np.int64)
+    x = np.asarray(steps)
+    return np.array([x.min(), x.max()])
 
 
 def key_points(schedule, steps) -> list[tuple[int, float]]:
     """A schedule's key points within ``steps`` (see :meth:`Schedule.key_points`);
-    plain callables have only their first and last step."""
+    plain callables have only their first and last step.
+
+    ``steps`` is a number of steps (``0 .. steps-1``, any number up to
+    :func:`max_steps`: the steps are not built) or the steps themselves.
+
+    Examples:
+      >>> key_points(warmup_cosine_decay(1.0, 10, 100), 10**9)
+      [(0, 0.0), (10, 1.0), (100, 0.0), (999999999, 0.0)]
+    """
+    span = _span(steps, "key_points")
     if isinstance(schedule, Schedule):
-        return schedule.key_points(_steps(steps))
-    at = [int(_steps(steps).min()), int(_steps(steps).max())]
+        return schedule.key_points(span)
+    at = [int(span.min()), int(span.max())]
     values = np.asarray(schedule(np.asarray(at)), np.float64)
     return [(s, float(v)) for s, v in zip(at, values, strict=True)]
 
@@ -75,8 +153,11 @@ def plot(
     Args:
       schedules: a schedule, a spec string (``"cosine_decay(0.1, 1000)"``), a
         list of them, or a ``{label: schedule}`` dict.
-      steps: the number of steps to draw (``0 .. steps-1``) or the steps
-        themselves.
+      steps: the number of steps to draw (``0 .. steps-1``, at most
+        :func:`max_steps`) or the steps themselves.  Beyond
+        :data:`MAX_POINTS` steps, the curve is drawn through
+        :data:`MAX_POINTS` steps spread evenly plus each breakpoint and the
+        step before it, so the work is bounded.
       ax: a matplotlib ``Axes`` to draw on; a new figure when None.
       log: a logarithmic value axis.
       marks: mark each schedule's breakpoints (phase changes, restarts,
@@ -102,7 +183,7 @@ def plot(
             'plot needs matplotlib; install it with `pip install "jaxdecay[plot]"`.'
         ) from error
     items = labelled(schedules)
-    x = _steps(steps)
+    x = _steps(steps, [s for _, s in items])
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4.5))
     lines = []
@@ -133,15 +214,46 @@ def plot(
 
 
 def text_chart(schedule, steps, width: int = 60, height: int = 12) -> str:
-    """A small chart of ``schedule`` over ``steps`` drawn with characters."""
-    x = _steps(steps)
-    cols = np.unique(np.linspace(0, len(x) - 1, max(2, width)).round().astype(int))
-    y = np.asarray(schedule(x[cols]), np.float64)
+    """A small chart of ``schedule`` over ``steps`` drawn with characters.
+
+    Args:
+      schedule: a schedule (or any callable of the step).
+      steps: a number of steps (``0 .. steps-1``, at most :func:`max_steps`; only
+        the ``width`` steps drawn are built) or the steps themselves.
+      width: columns of the chart, >= 2; one step per column, spread evenly.
+      height: rows of the chart, >= 2.
+
+    Examples:
+      >>> print(text_chart(linear(1.0, 0.0, 8), 9, width=9, height=3))
+      1 |***
+        |   ***
+      0 |      ***
+        +---------
+         0       8
+    """
+    for name, value in (("width", width), ("height", height)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(
+                f"text_chart: `{name}` must be a whole number; got {name}={value!r}."
+            )
+        if value < 2:
+            raise ValueError(
+                f"text_chart: `{name}` must be >= 2; got {name}={value!r}."
+            )
+    if np.ndim(steps) == 0:
+        x = np.array(_even(_count(steps, "text_chart") - 1, width), dtype=np.int64)
+    else:
+        every = np.asarray(steps)
+        x = every[np.unique(np.linspace(0, len(every) - 1, width).round().astype(int))]
+    y = np.asarray(schedule(x), np.float64)
     finite = y[np.isfinite(y)]
     low, high = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
-    span = high - low or abs(high) or 1.0
-    rows = np.clip(((y - low) / span * (height - 1)).round(), 0, height - 1)
-    grid = [[" "] * len(cols) for _ in range(height)]
+    span = high - low
+    if not math.isfinite(span) or span == 0:
+        span = abs(high) if math.isfinite(high) and high else 1.0
+    with np.errstate(invalid="ignore", over="ignore"):
+        rows = np.clip(((y - low) / span * (height - 1)).round(), 0, height - 1)
+    grid = [[" "] * len(x) for _ in range(height)]
     for c, r in enumerate(rows):
         if np.isfinite(r):
             grid[height - 1 - int(r)][c] = "*"
@@ -151,8 +263,8 @@ def text_chart(schedule, steps, width: int = 60, height: int = 12) -> str:
     for i, row in enumerate(grid):
         label = labels[0] if i == 0 else labels[1] if i == height - 1 else ""
         lines.append(f"{label:>{pad}} |" + "".join(row))
-    lines.append(" " * pad + " +" + "-" * len(cols))
+    lines.append(" " * pad + " +" + "-" * len(x))
     first, last = str(x[0]), str(x[-1])
-    gap = max(1, len(cols) - len(first) - len(last))
+    gap = max(1, len(x) - len(first) - len(last))
     lines.append(" " * (pad + 2) + first + " " * gap + last)
     return "\n".join(lines)

@@ -48,6 +48,7 @@ PANELS = {
     "cosine_restarts": "cosine_restarts(1.0, 100, period_mult=2.0, value_mult=0.8)",
     "join": "join([linear(0.0, 1.0, 100), exponential_decay(1.0, 0.99)], [100])",
     "arithmetic": "linear_decay(1.0, 0.1, 100) * exponential_decay(1.0, 0.998)",
+    "combine": "cosine_decay(0.5, 1000) + 0.3 * cosine_restarts(1.0, 250) + 0.1",
     "clip": "clip(cosine_restarts(1.0, 250), min_value=0.3)",
     "shift": "shift(cosine_decay(1.0, 500), 300)",
     "repeat": "repeat(warmup_cosine_decay(1.0, 50, 250), 250)",

@@ -869,6 +869,27 @@ add(
     25,
 )
 
+# combine: flat sums and products of three or more terms
+add(
+    "combine_sum_of_alike_terms",
+    "combine",
+    lambda: sum(jd.cosine_decay(0.1 * (k + 1), 10 + 5 * k) for k in range(4)) + 0.01,
+    lambda t: sum(r_cosine_decay(0.1 * (k + 1), 10 + 5 * k)(t) for k in range(4))
+    + 0.01,
+    lambda v: jd.cosine_decay(v, 10) + jd.cosine_decay(0.2, 15) + jd.constant(0.3),
+    1.0,
+    30,
+)
+add(
+    "combine_product_with_repeats",
+    "combine",
+    lambda: jd.linear(1.0, 0.5, 10) * jd.linear(1.0, 0.5, 10) * 0.5 * jd.constant(2.0),
+    lambda t: r_linear(1.0, 0.5, 10)(t) ** 2,
+    lambda v: jd.linear(v, 0.5, 10) * jd.linear(1.0, 0.5, 10) * jd.constant(2.0),
+    1.0,
+    14,
+)
+
 # clip / shift / repeat / staircase / warmup
 add(
     "clip_both",
@@ -1047,6 +1068,7 @@ CORE = [
         "join_same_kind",
         "join_repeated_boundary",
         "arithmetic_documents_combined",
+        "combine_sum_of_alike_terms",
         "clip_both",
         "shift_advance",
         "repeat_warmup_cosine",

@@ -502,7 +502,7 @@ def test_repr_names_the_schedule_and_its_arguments(example):
     text = repr(s)
     name = type(s).__name__
     assert name in jd.__all__
-    if isinstance(s, jd.arithmetic):
+    if isinstance(s, (jd.arithmetic, jd.combine)):
         assert text.startswith("(") and f" {s.op} " in text
     else:
         assert text.startswith(f"{name}(")
