@@ -190,6 +190,11 @@ class Value:
 
     _static: ClassVar[tuple[str, ...]] = ()
 
+    def _constants(self) -> dict:
+        """Host-precomputed constants: ``{name: (fn(xp, *params), params)}``,
+        carried in the pytree in float64 accuracy as ``(hi, lo)`` pairs."""
+        return {}
+
     def __init_subclass__(
         cls, *, internal: bool = False, abstract: bool = False, **kwargs
     ):
@@ -312,10 +317,6 @@ class Schedule(Value, abstract=True):
     def _evaluate(self, n, f):  # pragma: no cover - every schedule overrides it
         """Value at integer steps ``n >= 0`` plus fractions ``f`` (or None)."""
         raise NotImplementedError
-
-    def _constants(self) -> dict:
-        """Host-precomputed constants: ``{name: (fn(xp, *params), params)}``."""
-        return {}
 
     def _c(self, name):
         """A precomputed constant as a double-float ``(hi, lo)`` pair."""

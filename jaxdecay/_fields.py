@@ -40,13 +40,17 @@ __all__ = [
 ]
 
 
-def param(kind: Kind, default: Any = dataclasses.MISSING, *, static=None):
+def param(
+    kind: Kind, default: Any = dataclasses.MISSING, *, static=None, kw_only=False
+):
     """A schedule field of the given kind (see the module docstring).
 
     ``static`` fields are pytree structure, not leaves (flags, choices, Python
     callables); by default a kind decides (``Flag`` and ``Choice`` are).
     """
     meta = {"kind": kind, "static": kind.static if static is None else static}
+    if kw_only:
+        return dataclasses.field(default=default, metadata=meta, kw_only=True)
     return dataclasses.field(default=default, metadata=meta)
 
 
@@ -144,11 +148,15 @@ class Steps(Kind):
     low: int = 0
     allowed: str | None = None
     optional: bool = False
+    high: int | None = None
+    why: str | None = None
 
     def check(self, func, name, value):
         if value is None and self.optional:
             return None
-        if self.allowed:
+        if self.high is not None:
+            what = f"an integer in [{self.low}, {self.high}] ({self.why})"
+        elif self.allowed:
             what = self.allowed
         elif self.low == 1:
             what = "a positive integer"
@@ -174,7 +182,7 @@ class Steps(Kind):
             if abs(x) > STEPS_MAX:
                 chk.fail(func, name, value, f"{what}, at most 2**63 - 1")
             out = int(x)
-        if out < self.low:
+        if out < self.low or (self.high is not None and out > self.high):
             chk.fail(func, name, value, what)
         if abs(out) > STEPS_MAX:
             chk.fail(

@@ -20,7 +20,8 @@ import optax
 
 from . import _checks as chk
 from . import _numerics as num
-from ._base import Schedule, Static, _key, _same, _show
+from ._base import Schedule, Static, Value, _same, _show
+from ._fields import Anything, Choice, Real, Steps, param
 
 __all__ = ["reduce_on_plateau", "PlateauState", "ScaleByPlateauState"]
 
@@ -176,6 +177,8 @@ class ScaleByPlateauState(NamedTuple):
 
 
 _FLOAT64_MAX = float(np.finfo(np.float64).max)
+_WHY_PATIENCE = "the count of bad updates is an int32 and must reach patience + 1"
+_WHY_COOLDOWN = "the cooldown counter is an int32"
 _METRIC = "a real number (the monitored metric, e.g. the loss)"
 _HUGE = f"of magnitude at most {_FLOAT64_MAX:.4g} (the float64 range)"
 
@@ -222,17 +225,6 @@ def _scalar(name, value, **bounds):
         return chk.number(_NAME, name, value, **bounds)
     except OverflowError:
         raise _error(_NAME, name, _shown(value), f"a real number {_HUGE}") from None
-
-
-def _steps(name, value, top, why):
-    """A checked number of updates in ``[0, top]`` (the state counts in int32)."""
-    allowed = f"an integer in [0, {top}] ({why})"
-    if isinstance(value, int) and not isinstance(value, bool) and value > top:
-        _refuse(_NAME, name, _shown(value), allowed)
-    out = chk.integer(_NAME, name, value, allowed=allowed)
-    if chk.is_concrete(out) and out > top:
-        _refuse(_NAME, name, _shown(value), allowed)
-    return out
 
 
 def _exact(func, value, dtype) -> np.ndarray:
@@ -332,13 +324,7 @@ def _check_state(func, state):
     )
 
 
-def _static(x) -> bool:
-    """Plain callables (not jaxdecay schedules) travel as static pytree data."""
-    return callable(x) and not isinstance(x, Schedule)
-
-
-@dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
+class reduce_on_plateau(Value):  # noqa: N801 - public names are lower case, as optax's
     r"""Reduce on plateau: cut the rate by ``factor`` when a metric stops improving.
 
     A stateful schedule with the exact rule of PyTorch's ``ReduceLROnPlateau``.
@@ -440,33 +426,21 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
       1.0e-04
     """
 
-    factor: Any = 0.1
-    patience: Any = 10
-    threshold: Any = 1e-4
-    threshold_mode: str = "rel"
-    mode: str = "min"
-    cooldown: Any = 0
-    min_value: Any = 0.0
-    eps: Any = 1e-8
-    base: Any = dataclasses.field(default=1.0, kw_only=True)
+    factor: Any = param(Real(low=0.0, high=1.0, high_open=True), default=0.1)
+    patience: Any = param(
+        Steps(high=_INT_MAX - 1, why=_WHY_PATIENCE, allowed=None), default=10
+    )
+    threshold: Any = param(Real(low=0.0), default=1e-4)
+    threshold_mode: str = param(Choice(options=("rel", "abs")), default="rel")
+    mode: str = param(Choice(options=("min", "max")), default="min")
+    cooldown: Any = param(Steps(high=_INT_MAX, why=_WHY_COOLDOWN), default=0)
+    min_value: Any = param(Real(low=0.0), default=0.0)
+    eps: Any = param(Real(low=0.0), default=1e-8)
+    base: Any = param(Anything(), default=1.0, kw_only=True)
     # Output multipliers added by ``*`` (numbers or schedules).
     multipliers: tuple = dataclasses.field(default=(), init=False)
 
-    _NUMBERS = ("factor", "patience", "threshold", "cooldown", "min_value", "eps")
-
-    def __post_init__(self):
-        set_ = object.__setattr__
-        factor = _scalar("factor", self.factor, low=0.0, high=1.0, high_open=True)
-        set_(self, "factor", factor)
-        why = "the count of bad updates is an int32 and must reach patience + 1"
-        set_(self, "patience", _steps("patience", self.patience, _INT_MAX - 1, why))
-        set_(self, "threshold", _scalar("threshold", self.threshold, low=0.0))
-        chk.choice(_NAME, "threshold_mode", self.threshold_mode, ("rel", "abs"))
-        chk.choice(_NAME, "mode", self.mode, ("min", "max"))
-        why = "the cooldown counter is an int32"
-        set_(self, "cooldown", _steps("cooldown", self.cooldown, _INT_MAX, why))
-        set_(self, "min_value", _scalar("min_value", self.min_value, low=0.0))
-        set_(self, "eps", _scalar("eps", self.eps, low=0.0))
+    def __check_init__(self):
         base = self.base
         if isinstance(base, reduce_on_plateau) or not (
             callable(base) or _is_number(base) or not chk.is_concrete(base)
@@ -480,7 +454,9 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
                 TypeError,
             )
         if not callable(base):
-            set_(self, "base", _scalar("base", base, low=0.0))
+            object.__setattr__(
+                self, "base", Real(low=0.0).check(_NAME, "base", base)
+            )
 
     # -- the optax StatefulSchedule protocol ------------------------------------
 
@@ -644,17 +620,6 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
 
         return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
-    def to_config(self) -> dict:
-        """This plateau as a plain JSON-able ``dict`` (see ``jaxdecay.from_config``).
-
-        Examples:
-          >>> reduce_on_plateau(patience=3, base=0.1).to_config()
-          {'name': 'reduce_on_plateau', 'patience': 3, 'base': 0.1}
-        """
-        from ._config import to_config
-
-        return to_config(self)
-
     # -- composition --------------------------------------------------------------
 
     def __mul__(self, other):
@@ -671,21 +636,6 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
 
     __rmul__ = __mul__
 
-    # -- value semantics ----------------------------------------------------------
-
-    def _values(self):
-        return [getattr(self, f.name) for f in dataclasses.fields(self)]
-
-    def __eq__(self, other):
-        if type(self) is not type(other):
-            return NotImplemented
-        return all(
-            _same(a, b) for a, b in zip(self._values(), other._values(), strict=True)
-        )
-
-    def __hash__(self):
-        return hash((_NAME, *(_key(v) for v in self._values())))
-
     def __repr__(self):
         parts = []
         for field in dataclasses.fields(self):
@@ -697,51 +647,3 @@ class reduce_on_plateau:  # noqa: N801 - public names are lower case, as optax's
             parts.append(f"{field.name}={_show(value)}")
         text = f"{_NAME}({', '.join(parts)})"
         return "".join([text, *(f" * {_show(m)}" for m in self.multipliers)])
-
-
-# ---------------------------------------------------------------------------
-# Pytree registration: numbers (and jaxdecay schedules) are children, so a
-# plateau can be a jit argument and vmap can sweep its numbers; modes and plain
-# callables are static.
-
-_LEAVES = reduce_on_plateau._NUMBERS
-
-
-def _flatten_with_keys(obj):
-    slots = (obj.base, *obj.multipliers)
-    statics = tuple(x if _static(x) else None for x in slots)
-    children = [(jax.tree_util.GetAttrKey(n), getattr(obj, n)) for n in _LEAVES]
-    children.append(
-        (jax.tree_util.GetAttrKey("base"), None if statics[0] else obj.base)
-    )
-    for i, m in enumerate(obj.multipliers):
-        key = jax.tree_util.GetAttrKey(f"multipliers[{i}]")
-        children.append((key, None if statics[i + 1] else m))
-    return children, (obj.threshold_mode, obj.mode, statics)
-
-
-def _flatten(obj):
-    children, aux = _flatten_with_keys(obj)
-    return [c for _, c in children], aux
-
-
-def _unflatten(aux, children):
-    threshold_mode, mode, statics = aux
-    obj = object.__new__(reduce_on_plateau)
-    set_ = object.__setattr__
-    for name, value in zip(_LEAVES, children, strict=False):
-        set_(obj, name, value)
-    slots = [
-        s if s is not None else c
-        for s, c in zip(statics, children[len(_LEAVES) :], strict=True)
-    ]
-    set_(obj, "threshold_mode", threshold_mode)
-    set_(obj, "mode", mode)
-    set_(obj, "base", slots[0])
-    set_(obj, "multipliers", tuple(slots[1:]))
-    return obj
-
-
-jax.tree_util.register_pytree_with_keys(
-    reduce_on_plateau, _flatten_with_keys, _unflatten, _flatten
-)
