@@ -5,6 +5,7 @@ from . import keras as keras
 from . import torch as torch
 from . import transformers as transformers
 from ._base import Schedule as Schedule
+from ._base import register_alias as _register_alias
 from ._compose import arithmetic as arithmetic
 from ._compose import clip as clip
 from ._compose import combine as combine
@@ -34,8 +35,8 @@ from ._inject import InjectState as InjectState
 from ._inject import inject as inject
 from ._join import join as join
 from ._lr_find import LRFindResult as LRFindResult
-from ._numerics import as_step as as_step
 from ._lr_find import lr_find as lr_find
+from ._numerics import as_step as as_step
 from ._optax import hyperparams as hyperparams
 from ._piecewise import piecewise_constant as piecewise_constant
 from ._piecewise import piecewise_linear as piecewise_linear
@@ -53,6 +54,8 @@ sgdr = cosine_restarts
 """Alias of :class:`cosine_restarts` (SGDR, Loshchilov & Hutter)."""
 wsd = warmup_stable_decay
 """Alias of :class:`warmup_stable_decay`."""
+_register_alias("sgdr", cosine_restarts)
+_register_alias("wsd", warmup_stable_decay)
 
 __version__ = "0.1.0"
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import dataclasses
 import numbers
 import sys
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from . import _numerics as num
-from ._checks import is_concrete
+from ._checks import is_concrete, shown
 
-__all__ = ["Value", "Schedule", "schedule_types", "Static"]
+__all__ = ["Value", "Schedule", "schedule_types", "register_alias", "to_config"]
 
 # Every schedule class by name, registered when the class is created; the
 # names of internal building blocks (made by operators, not called by users).
@@ -24,15 +24,30 @@ _INTERNAL: set[str] = set()
 _MAX_POINTS = 200
 
 
-def schedule_types(*, internal: bool = False) -> dict[str, type]:
-    """The schedule classes by name: the public ones, and with ``internal``
-    the building blocks too (``arithmetic``)."""
-    return {
+_ALIASES: dict[str, str] = {}
+# The key of a config that names its class.
+CONFIG_KEY = "name"
+
+
+def register_alias(alias: str, cls: type):
+    """Lets configs and specs call ``cls`` by another name (``sgdr``)."""
+    _ALIASES[alias] = cls.__name__
+
+
+def schedule_types(*, internal: bool = False, aliases: bool = False) -> dict:
+    """The registered classes by name (schedules and ``reduce_on_plateau``):
+    the public ones; with ``internal`` the building blocks that operators make
+    (``arithmetic``, ``combine``) too; with ``aliases`` their other names."""
+    found = {
         name: cls
         for name, cls in _REGISTRY.items()
         if internal or name not in _INTERNAL
     }
-
+    if aliases:
+        found.update(
+            {alias: found[name] for alias, name in _ALIASES.items() if name in found}
+        )
+    return found
 
 
 class Static:
@@ -268,10 +283,7 @@ class Value:
           >>> step_decay(0.1, step_size=30, gamma=0.5).to_config()
           {'name': 'step_decay', 'init_value': 0.1, 'step_size': 30, 'gamma': 0.5}
         """
-        from ._config import to_config
-
         return to_config(self)
-
 
 
 class Schedule(Value, abstract=True):
@@ -308,7 +320,7 @@ class Schedule(Value, abstract=True):
         except (TypeError, ValueError) as error:
             message = str(error)
             if message.startswith("schedule:"):
-                message = f"{type(self).__name__}{message[len('schedule'):]}"
+                message = f"{type(self).__name__}{message[len('schedule') :]}"
                 raise type(error)(message) from None
             raise
         out = num.saturate(jnp.asarray(self._evaluate(n, f), num.float_dtype()))
@@ -534,3 +546,120 @@ def build(cls, **fields):
 def setfield(obj, name, value):
     """Stores a checked value on a frozen schedule during ``__post_init__``."""
     object.__setattr__(obj, name, value)
+
+
+# -- the value as a config -------------------------------------------------------
+
+
+def _path(path) -> str:
+    """A path kept as linked pairs ``(parent, key)`` written out."""
+    keys = []
+    while isinstance(path, tuple):
+        path, key = path
+        keys.append(key)
+    text = str(path)
+    for key in reversed(keys):
+        text += f"[{key}]" if isinstance(key, int) else f".{key}"
+    return text
+
+
+def _scalar(x, path):
+    """A field value that is neither a schedule nor a sequence, as JSON."""
+    if x is None or isinstance(x, (bool, str)):
+        return x
+    if isinstance(x, jax.core.Tracer) or not is_concrete(x):
+        raise TypeError(
+            f"to_config: `{_path(path)}` is a traced value; a config holds concrete "
+            "numbers, so build the schedule outside jit/vmap to save it."
+        )
+    if isinstance(x, int):
+        return int(x)
+    if isinstance(x, float):
+        return float(x)
+    if isinstance(x, (np.generic, np.ndarray, jax.Array)):
+        a = np.asarray(x)
+        if a.dtype == bool:
+            return a.tolist()
+        if np.issubdtype(a.dtype, np.integer):
+            return a.astype(np.int64).tolist()
+        return a.astype(np.float64).tolist()
+    if callable(x):
+        name = getattr(x, "__qualname__", None) or type(x).__name__
+        raise TypeError(
+            f"to_config: `{_path(path)}` is the Python function {name}, which a "
+            "config cannot hold; write it with schedules (arithmetic, join, "
+            "piecewise_linear, ...) to make it saveable."
+        )
+    raise TypeError(
+        f"to_config: `{_path(path)}` has a value a config cannot hold: {shown(x)}."
+    )
+
+
+def _config_fields(value):
+    """The ``(field, value)`` pairs a config of ``value`` lists: its arguments
+    that differ from their defaults, and non-init fields that say they belong
+    in a config (the plateau's ``multipliers``)."""
+    for field in dataclasses.fields(value):
+        item = getattr(value, field.name)
+        if not field.init:
+            if field.metadata.get("config") and item:
+                yield field.name, item
+            continue
+        if field.default is not dataclasses.MISSING and _same(item, field.default):
+            continue
+        yield field.name, item
+
+
+def to_config(schedule) -> dict[str, Any]:
+    """The schedule as a plain, JSON-able ``dict``: ``{"name": name, **args}``.
+
+    Nested schedules become nested configs; numbers become Python numbers (arrays
+    nested lists); arguments left at their defaults are left out.
+    ``from_config(to_config(s)) == s`` for every schedule built from numbers,
+    :class:`reduce_on_plateau` included (its products with schedules are listed
+    under ``"multipliers"``).  A schedule holding a Python function
+    (``from_fn``, a callable ``factor`` of ``recurrence``) or traced values
+    raises ``TypeError``.  The schedule is walked with an explicit stack: a sum
+    of 10,000 schedules or a deeply nested one is written without recursion.
+
+    Args:
+      schedule: a jaxdecay schedule or ``reduce_on_plateau``.
+
+    Examples:
+      >>> from jaxdecay._base import to_config
+      >>> to_config(cosine_decay(0.1, decay_steps=1000))
+      {'name': 'cosine_decay', 'init_value': 0.1, 'decay_steps': 1000}
+    """
+    if not isinstance(schedule, Value):
+        raise TypeError(
+            f"to_config: `schedule` must be a jaxdecay schedule; got {shown(schedule)}."
+        )
+    registry = _REGISTRY
+    root: list = [None]
+    # (value, the container it goes in, its slot there, its path)
+    stack = [(schedule, root, 0, type(schedule).__name__)]
+    while stack:
+        value, box, slot, path = stack.pop()
+        if isinstance(value, Value):
+            name = type(value).__name__
+            if registry.get(name) is not type(value):
+                raise TypeError(
+                    f"to_config: `{_path(path)}` is a {name}, which is not a public "
+                    "schedule."
+                )
+            config: dict[str, Any] = {CONFIG_KEY: name}
+            children = []
+            for field, item in _config_fields(value):
+                config[field] = None  # keeps the order of the fields
+                children.append((item, config, field, (path, field)))
+            box[slot] = config
+            stack.extend(reversed(children))
+        elif isinstance(value, (list, tuple)):
+            items: list = [None] * len(value)
+            box[slot] = items
+            stack.extend(
+                (value[i], items, i, (path, i)) for i in reversed(range(len(value)))
+            )
+        else:
+            box[slot] = _scalar(value, path)
+    return root[0]

@@ -22,9 +22,9 @@ import sys
 
 import numpy as np
 
-from ._base import Schedule
+from ._base import Schedule, schedule_types
 from ._config import parse
-from ._plot import MAX_POINTS, key_points, max_steps, text_chart
+from ._plot import MAX_POINTS, _steps, key_points, max_steps, plot, text_chart
 
 SPEC_HELP = (
     'a schedule of the step written as a call, e.g. "cosine_decay(0.1, '
@@ -70,30 +70,11 @@ def public_schedules() -> dict[str, type]:
     """Every public schedule name (aliases included) to its class, including
     the stateful ``reduce_on_plateau``; internal building blocks such as
     ``arithmetic`` (made by ``+ - * /``) are not listed."""
-    import jaxdecay
-
-    from . import _base
-
-    exported = set(jaxdecay.__all__)
-    registry = getattr(_base, "schedule_types", None)
-    if registry is not None:
-        names = {n: cls for n, cls in registry().items() if n in exported}
-    else:
-        names = {
-            name: obj
-            for name in exported
-            if isinstance(obj := getattr(jaxdecay, name), type)
-            and issubclass(obj, Schedule)
-            and obj is not Schedule
-        }
-    names.setdefault("reduce_on_plateau", jaxdecay.reduce_on_plateau)
-    names.pop("arithmetic", None)  # made by + - * /, not called by name
-    classes = list(names.values())
-    for name in jaxdecay.__all__:  # aliases (sgdr, wsd) of the classes listed
-        obj = getattr(jaxdecay, name)
-        if any(obj is cls for cls in classes):
-            names.setdefault(name, obj)
-    return names
+    return {
+        name: cls
+        for name, cls in schedule_types(aliases=True).items()
+        if cls.__module__.split(".")[0] == "jaxdecay"
+    }
 
 
 # -- arguments --------------------------------------------------------------------
@@ -284,8 +265,6 @@ def _cmd_plot(args) -> str:
         ) from None
     output = _output(args.output)
     schedules = {text: _spec(text) for text in args.specs}
-
-    from ._plot import _steps, plot
 
     if args.log:
         x = _steps(args.steps, list(schedules.values()))

@@ -69,7 +69,11 @@ def _scalar(func, name, value, what):
         chk.fail(func, name, value, what, TypeError)
     if isinstance(value, (np.ndarray, jax.Array, np.generic)) and np.ndim(value) != 0:
         chk.fail(func, name, value, f"a single number, not an array: {what}", TypeError)
-    if not chk._is_number(value) or isinstance(value, complex) or np.iscomplexobj(value):
+    if (
+        not chk._is_number(value)
+        or isinstance(value, complex)
+        or np.iscomplexobj(value)
+    ):
         chk.fail(func, name, value, what, TypeError)
     if isinstance(value, numbers.Integral):
         try:

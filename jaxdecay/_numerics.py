@@ -95,9 +95,7 @@ def split_step(step):
         if np.issubdtype(host.dtype, np.floating):
             wide = host.astype(np.float64)
             if np.any(np.isnan(wide)):
-                raise ValueError(
-                    "schedule: `step` must not be NaN; got a NaN step."
-                )
+                raise ValueError("schedule: `step` must not be NaN; got a NaN step.")
             wide = np.clip(wide, 0.0, float(imax))
             whole = np.floor(wide)
             frac = wide - whole

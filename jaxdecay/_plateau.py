@@ -20,7 +20,7 @@ import optax
 
 from . import _checks as chk
 from . import _numerics as num
-from ._base import Schedule, Static, Value, _same, _show
+from ._base import Static, Value, _same, _show
 from ._fields import Anything, Choice, Real, Steps, param
 
 __all__ = ["reduce_on_plateau", "PlateauState", "ScaleByPlateauState"]
@@ -438,7 +438,9 @@ class reduce_on_plateau(Value):  # noqa: N801 - public names are lower case, as 
     eps: Any = param(Real(low=0.0), default=1e-8)
     base: Any = param(Anything(), default=1.0, kw_only=True)
     # Output multipliers added by ``*`` (numbers or schedules).
-    multipliers: tuple = dataclasses.field(default=(), init=False)
+    multipliers: tuple = dataclasses.field(
+        default=(), init=False, metadata={"config": True}
+    )
 
     def __check_init__(self):
         base = self.base
@@ -454,9 +456,7 @@ class reduce_on_plateau(Value):  # noqa: N801 - public names are lower case, as 
                 TypeError,
             )
         if not callable(base):
-            object.__setattr__(
-                self, "base", Real(low=0.0).check(_NAME, "base", base)
-            )
+            object.__setattr__(self, "base", Real(low=0.0).check(_NAME, "base", base))
 
     # -- the optax StatefulSchedule protocol ------------------------------------
 

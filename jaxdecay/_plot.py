@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ._base import Schedule
+from ._config import parse
 from ._numerics import top_step
 
 __all__ = ["plot", "text_chart", "labelled", "key_points", "max_steps", "MAX_POINTS"]
@@ -20,8 +21,6 @@ MAX_POINTS = 4096
 def labelled(schedules) -> list[tuple[str, Schedule]]:
     """``(label, schedule)`` pairs from a schedule, a spec string, a list of
     them, or a ``{label: schedule}`` mapping."""
-    from ._config import parse
-
     if isinstance(schedules, Mapping):
         items = list(schedules.items())
     elif isinstance(schedules, (Schedule, str)) or callable(schedules):

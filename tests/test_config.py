@@ -2,7 +2,9 @@
 (JSON, YAML, ml_collections) and through its repr as a spec; the spec parser
 never evaluates code."""
 
+import functools
 import json
+import operator
 
 import chex
 import hypothesis.strategies as st
@@ -103,8 +105,10 @@ def compositions(draw, depth=2):
     a = draw(compositions(depth=depth - 1))
     if kind == "op":
         b = draw(st.one_of(compositions(depth=depth - 1), st.floats(0.1, 3.0)))
-        op = draw(st.sampled_from(["+", "-", "*"]))
-        return jd.arithmetic(op, a, b)
+        # By the operators, as users write it (``a + b + c`` is held flat, and
+        # its repr reads back as the same flat sum).
+        op = draw(st.sampled_from([operator.add, operator.sub, operator.mul]))
+        return op(a, b)
     if kind == "join":
         b = draw(compositions(depth=depth - 1))
         return jd.join([a, b], boundaries=[draw(st.integers(1, 50))])
@@ -156,19 +160,33 @@ UNSAFE = [
     ("__import__('os')", r"unknown schedule '__import__'"),
     ("cosine_decay(1.0, 10).__class__", "attribute access is not allowed"),
     ("cosine_decay.__init__(1.0, 10)", "attribute access is not allowed"),
-    ("(lambda: 1)()", "a call is not allowed"),
+    ("(lambda: 1)()", "lambdas are not allowed"),
+    ("(constant)(1.0)", "a call is not allowed"),
+    ("constant(1.0)(0)", "a call is not allowed"),
+    ("constant([1.0][0])", "indexing is not allowed"),
+    ("constant({{}})", "dicts and sets are not allowed"),
+    ("constant(f'{{1}}')", "f-strings are not allowed"),
+    ("constant(1.0); import os", "`;` is not allowed"),
+    ("constant(1.0)\nimport os", "`import` is not allowed"),
+    ("constant(not 1)", "`not` is not allowed"),
+    ("constant(x := 1)", "`:=` is not allowed"),
     ("cosine_decay(lambda s: 1.0, 10)", "lambdas are not allowed"),
     ("open('{marker}', 'w')", "unknown schedule 'open'"),
     ("eval('1')", "unknown schedule 'eval'"),
     ("cosine_decay(*[1.0, 10])", r"`\*` and `\*\*` are not allowed"),
     ("cosine_decay(**{{'init_value': 1.0}})", r"`\*` and `\*\*` are not allowed"),
-    ("[x for x in ()]", "ListComp is not allowed"),
+    ("[x for x in ()]", "comprehensions are not allowed"),
+    ("constant(x for x in ())", "comprehensions are not allowed"),
     ("os", "unknown name 'os'"),
     ("cosine_decay", "cosine_decay must be called"),
-    ("cosine_decay(1.0, 10) if 1 else 2", "IfExp is not allowed"),
-    ("constant(1.0) ** 2", "BinOp is not allowed"),
+    ("cosine_decay(1.0, 10) if 1 else 2", r"conditional expressions \(`if`\)"),
+    ("constant(1.0) ** 2", r"`\*\*` is not allowed"),
+    ("constant(7 // 2)", "`//` is not allowed"),
     ("constant(b'1')", "is not a number, string or boolean"),
-    ("cosine_decay(1.0, 10", "not a valid spec"),
+    ("cosine_decay(1.0, 10", "not a valid spec: '\\(' was never closed"),
+    ("cosine_decay(1.0, 10))", "not a valid spec: unmatched"),
+    ("constant(1.0 $)", "not a valid spec"),
+    ("constant('1.0)", "not a valid spec"),
     ("1.5", "is a float, not a schedule"),
 ]
 
@@ -198,19 +216,289 @@ def test_parser_reports_the_schedules_own_error():
         jd.parse("cosine_decay(1.0, steps=3)")
 
 
+def _nested(depth, leaf, wrap):
+    """``wrap`` applied ``depth`` times around ``leaf``, in a loop."""
+    for _ in range(depth):
+        leaf = wrap(leaf)
+    return leaf
+
+
+_WSD = {"name": "warmup_stable_decay", "peak_value": 1.0, "warmup_steps": 1,
+        "stable_steps": 1, "decay_steps": 10}  # fmt: skip
+_CLIPPED = {"name": "constant", "value": 1.0}
+
+
+HOSTILE_CONFIGS = [
+    ({"init_value": 1.0}, ValueError, 'config` has no "name" key'),
+    ({"name": "os.system"}, ValueError, r"`config\.name` must be one of .*os\.system"),
+    ({"name": "Schedule"}, ValueError, r"`config\.name` must be one of"),
+    ({"name": ["constant"]}, ValueError, r"`config\.name` must be one of"),
+    (3.0, TypeError, r"`config` must be a mapping .*got 3\.0"),
+    ([1, 2], TypeError, r"`config` must be a mapping .*got \[1, 2\]"),
+    (None, TypeError, r"`config` must be a mapping"),
+    (10**5000, TypeError, r"must be a mapping .*got <an int of about 10\*\*\d+>"),
+    ({"name": "constant", 1: 2}, TypeError, r"keys of `config` must be strings"),
+    (
+        {"name": "cosine_decay", "init_value": 1.0},
+        TypeError,
+        r"`config` is missing `decay_steps`, required by cosine_decay\(init_value",
+    ),
+    (
+        {"name": "cosine_decay", "init_value": 1.0, "decay_steps": 9, "steps": 3},
+        TypeError,
+        r"`config\.steps` is not an argument of cosine_decay.*got steps=3",
+    ),
+    (
+        {
+            "name": "cosine_restarts",
+            "init_value": 1.0,
+            "first_period": 9,
+            "multipliers": 5,
+        },
+        TypeError,
+        r"`config\.multipliers` is not an argument of cosine_restarts",
+    ),  # fmt: skip
+    (
+        {"name": "reduce_on_plateau", "multipliers": 5},
+        TypeError,
+        r"`config\.multipliers` of reduce_on_plateau must be a list .*"
+        r"got multipliers=5\.",
+    ),
+    (
+        {"name": "reduce_on_plateau", "multipliers": [2.0, None]},
+        TypeError,
+        r"`config\.multipliers\[1\]`",
+    ),
+    (
+        {
+            "name": "join",
+            "boundaries": [5],
+            "schedules": [
+                {"name": "constant", "value": 1.0},
+                {"name": "cosine_decay", "init_value": 1.0, "decay_steps": -1},
+            ],
+        },
+        ValueError,
+        r"`config\.schedules\[1\]\.decay_steps`: cosine_decay: `decay_steps` must",
+    ),  # fmt: skip
+    (
+        {
+            "name": "join",
+            "boundaries": [5],
+            "schedules": ["constant(1.0)", {"name": "constant"}],
+        },
+        TypeError,
+        r"`config\.schedules\[1\]` is missing `value`",
+    ),  # fmt: skip
+    (
+        {**_WSD, "decay_shape": "cosine(x)"},
+        ValueError,
+        r"`config\.decay_shape`: warmup_stable_decay: `decay_shape` must be one of "
+        r"'linear'.*got decay_shape='cosine\(x\)'",
+    ),
+    (
+        {"name": "clip", "schedule": "cosine(x)", "min_value": 0.0},
+        ValueError,
+        r"`config\.schedule`: parse: unknown schedule 'cosine'",
+    ),
+    (
+        {"name": "clip", "schedule": 5, "min_value": 0.0},
+        TypeError,
+        r"`config\.schedule`: clip: `schedule` must be",
+    ),
+    (
+        {"name": "constant", "value": 10**400},
+        ValueError,
+        r"`config\.value`: constant: `value` must .*got value=<an int of about 10\*\*",
+    ),
+    (
+        {"name": "constant", "value": -(10**5000)},
+        ValueError,
+        r"`config\.value`: constant: `value` must .*got value=<an int of about -10",
+    ),
+    (
+        _nested(
+            3000, _CLIPPED, lambda c: {"name": "clip", "schedule": c, "min_value": 0.0}
+        ),
+        ValueError,
+        r"`config\.schedule\.schedule.* \.\.\. .*schedule` nests deeper than 100 "
+        "levels",
+    ),  # fmt: skip
+    (
+        {
+            "name": "join",
+            "boundaries": [],
+            "schedules": _nested(3000, [], lambda x: [x]),
+        },
+        ValueError,
+        r"`config\.schedules\[0\]\[0\].* nests deeper than 100 levels",
+    ),
+    (
+        {"name": "clip", "min_value": 0.0, "schedule": "-" * 10_000 + "constant(1.0)"},
+        ValueError,
+        r"`config\.schedule`: parse: the spec nests deeper than 100 levels",
+    ),
+]
+
+
 @pytest.mark.parametrize(
     "config, error, message",
-    [
-        ({"init_value": 1.0}, ValueError, 'no "name" key'),
-        ({"name": "os.system"}, ValueError, "must be one of"),
-        ({"name": "Schedule"}, ValueError, "must be one of"),
-        ({"name": "cosine_decay", "init_value": 1.0}, TypeError, "does not fit"),
-        (3.0, TypeError, "must be a mapping"),
-    ],
+    HOSTILE_CONFIGS,
+    ids=[f"{i}-{m[:30]}" for i, (_, _, m) in enumerate(HOSTILE_CONFIGS)],
 )
-def test_bad_configs(config, error, message):
-    with pytest.raises(error, match=message):
+def test_hostile_configs_name_the_key(config, error, message):
+    with pytest.raises(error, match=message) as info:
         jd.from_config(config)
+    assert type(info.value) is error  # not a subclass such as RecursionError
+
+
+_DIGITS_400 = "1" + "0" * 400
+
+_TWICE = r"constant: `value` must be given once; "
+_RANGE = r"must be a number within a float64's range "
+HOSTILE_SPECS = [
+    ("constant(value=1, value=2)", _TWICE + r".*value= twice"),
+    ("constant(1, value=2)", _TWICE + "got it both by position and as the keyword"),
+    ("join([constant(1.0)], boundaries=[], boundaries=[])", "`boundaries` must be gi"),
+    (
+        f"constant({_DIGITS_400})",
+        "constant: `value` "
+        + _RANGE
+        + r".*<an int of about 10\*\*400> \(at column 10\)",
+    ),
+    (
+        "constant(" + "7" * 4400 + ")",
+        r"`value` .*got value=<an int of about 10\*\*4399>",
+    ),
+    (
+        "constant(-" + "7" * 4400 + ")",
+        r"`value` .*got value=<an int of about 10\*\*4399>",
+    ),
+    (
+        "linear(0.0, 1.0, 10, transition_begin=0x" + "f" * 300 + ")",
+        r"linear: `transition_begin` must be .*<an int of about 10\*\*361>",
+    ),
+    (
+        "constant(1e308 * 10)",
+        "constant: `value` " + _RANGE + r".*got value=1e\+308 \* 10, which overflows",
+    ),
+    (f"constant({_DIGITS_400[:300]} * {_DIGITS_400[:300]})", "`value` .*overflows"),
+    ("piecewise_constant([10], [1.0, -1e200 * 1e200])", "`values` " + _RANGE),
+    ("constant(1e400)", "constant: `value` " + _RANGE + ".*got value=1e400"),
+    (
+        f"{_DIGITS_400} * constant(1.0)",
+        r"^parse: <an int of about 10\*\*400> is too large",
+    ),
+    ("constant(10**400)", r"`\*\*` is not allowed"),
+    ("constant(1.0) / 0", "division by zero"),
+    ("constant(1.0) / (2 - 2)", "division by zero"),
+    ("constant(True + 1)", r"`\+ - \* /` combine schedules and numbers only"),
+    ("constant(1.0) + 'a'", r"`\+ - \* /` combine schedules and numbers only"),
+    ("-'a'", "a sign applies to a number or a schedule"),
+    (
+        "cosine_decay(1.0, 10, 0.0, 1.0, 5)",
+        r"cosine_decay takes at most 4 positional arguments \(init_value, decay_",
+    ),
+    ("cosine_decay(1.0, decay_steps=10, decay=1)", "unexpected keyword argument 'de"),
+    ("constant(value=1.0, 2.0)", "a positional argument follows a keyword argument"),
+    ("-" * 10_000 + "constant(1.0)", r"nests deeper than 100 levels;.*column 101\)"),
+    ("(" * 10_000 + "constant(1.0)" + ")" * 10_000, "nests deeper than 100 levels"),
+    ("[" * 10_000 + "]" * 10_000, "nests deeper than 100 levels"),
+    ("shift(" * 101 + "constant(1.0)" + ", 1)" * 101, "nests deeper than 100 levels"),
+    ("-(" * 60 + "constant(1.0)" + ")" * 60, "nests deeper than 100 levels"),
+    ("", "must be a schedule written as a call"),
+]
+
+
+@pytest.mark.parametrize(
+    "spec, message", HOSTILE_SPECS, ids=[s[:40] for s, _ in HOSTILE_SPECS]
+)
+def test_hostile_specs_name_the_argument_or_column(spec, message):
+    with pytest.raises(ValueError, match=message) as info:
+        jd.parse(spec)
+    text = str(info.value)
+    assert len(text) < 2000, "messages show a window of a long spec, not all of it"
+    if "(at column" in text:  # the pointer is under the column it names
+        col = int(text.split("(at column ")[1].split(")")[0])
+        line, pointer = text.splitlines()[-2:]
+        shown = line[2:]
+        if shown.startswith("..."):
+            start = max(0, min(col - 1 - 40, len(spec.strip()) - 100))
+            assert shown[3 + col - 1 - start] == spec.strip()[col - 1]
+        else:
+            assert pointer.index("^") - 2 == col - 1
+
+
+def test_parse_refuses_non_strings():
+    with pytest.raises(TypeError, match="`spec` must be a string"):
+        jd.parse(5)
+
+
+# -- long and deep input --------------------------------------------------------
+
+
+def test_long_sums_read_flat_and_round_trip():
+    # A 5000-term spec is one flat chain (no recursion), folded from the left
+    # as Python would, and the flat sum's repr reads back.
+    spec = " + ".join(["constant(1)"] * 5000)
+    lr = jd.parse(spec)
+    assert lr == functools.reduce(operator.add, [jd.constant(1.0)] * 5000)
+    assert jd.parse(repr(lr)) == lr
+    # A 10,000-term sum saves and loads through JSON.
+    big = sum(jd.constant(float(i)) for i in range(10_000))
+    config = big.to_config()
+    back = jd.from_config(json.loads(json.dumps(config)))
+    assert back == big
+    chex.assert_trees_all_close(back(3), float(sum(range(10_000))), rtol=1e-6)
+
+
+def test_precedence_and_signs_are_pythons():
+    for text in [
+        "1 - constant(2.0) * 3 + constant(4.0) / 2 - -constant(1.0) * -2",
+        "constant(1.0) - constant(2.0) - constant(3.0) * 2 * constant(4.0) / 5",
+        "-(constant(1.0) + 2) * +3 * -constant(3.0)",
+        "2 * 3 + 4 * constant(1.0) - 6 / 4",
+    ]:
+        # The test evaluates its own literal text to get Python's reading.
+        assert jd.parse(text) == eval(text, vars(jd)), text  # noqa: S307
+
+
+def test_nesting_limit_is_exact():
+    at_limit = "(" * 99 + "constant(1.0)" + ")" * 99  # 99 parentheses and a call
+    assert jd.parse(at_limit) == jd.constant(1.0)
+    with pytest.raises(ValueError, match="nests deeper than 100 levels"):
+        jd.parse("(" + at_limit + ")")
+    # A config of 100 levels loads and round-trips; 101 levels do not.
+    config = _nested(99, _CLIPPED, lambda c: {"name": "clip", "schedule": c,
+                                              "min_value": 0.0})  # fmt: skip
+    lr = jd.from_config(config)
+    assert lr.to_config() == config
+    with pytest.raises(ValueError, match="nests deeper than 100 levels"):
+        jd.from_config({"name": "clip", "schedule": config, "min_value": 0.0})
+
+
+def test_to_config_of_deep_schedules_does_not_recurse():
+    # Built in Python, a schedule may nest deeper than configs are read; saving
+    # it works (an explicit stack), loading it says the limit.
+    lr = _nested(3000, jd.constant(1.0), lambda s: jd.shift(s, 1))
+    config = lr.to_config()
+    depth = 0
+    while config["name"] == "shift":
+        config, depth = config["schedule"], depth + 1
+    assert depth == 3000 and config == {"name": "constant", "value": 1.0}
+    with pytest.raises(ValueError, match="nests deeper than 100 levels"):
+        jd.from_config(lr.to_config())
+
+
+def test_strings_are_specs_only_where_a_schedule_goes():
+    config = {"name": "clip", "schedule": "cosine_decay(1.0, 10)", "min_value": 0.1}
+    assert jd.from_config(config) == jd.clip(jd.cosine_decay(1.0, 10), min_value=0.1)
+    lr = jd.from_config({**_WSD, "decay_shape": "1-sqrt"})
+    assert lr == jd.warmup_stable_decay(1.0, 1, 1, 10, decay_shape="1-sqrt")
+    plateau = jd.from_config(
+        {"name": "reduce_on_plateau", "multipliers": ["constant(2.0)", 0.5]}
+    )
+    assert plateau == jd.reduce_on_plateau() * jd.constant(2.0) * 0.5
 
 
 @pytest.mark.parametrize(
