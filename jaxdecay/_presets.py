@@ -4,33 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax.numpy as jnp
+import numpy as np
+
 from . import _checks as chk
 from . import _numerics as num
-from ._base import Schedule, build, schedule_class, setfield
+from ._base import Schedule
 from ._compose import warmup
 from ._decay import clamped_done, constant, cosine_decay
+from ._fields import STEPS_MAX, Choice, Real, Steps, param
 from ._join import join
 
 __all__ = ["warmup_cosine_decay", "warmup_stable_decay"]
 
 
-def _check_warmup_then_decay(schedule, name):
-    """The arguments both recipes share: values, the warmup and decay lengths."""
-    for field in ("peak_value", "init_value", "end_value"):
-        setfield(schedule, field, chk.number(name, field, getattr(schedule, field)))
-    setfield(
-        schedule,
-        "warmup_steps",
-        chk.integer(name, "warmup_steps", schedule.warmup_steps, low=0),
-    )
-    setfield(
-        schedule,
-        "decay_steps",
-        chk.integer(name, "decay_steps", schedule.decay_steps, low=1),
-    )
+def _cached_parts(schedule, make):
+    """``make()``: the inner schedules, built (and checked) once when every
+    field is concrete, else at each trace (fields swept by ``jax.vmap``)."""
+    parts = schedule.__dict__.get("_parts_cache")
+    if parts is not None:
+        return parts
+    parts = make()
+    fields = [getattr(schedule, name) for name in schedule.__dataclass_fields__]
+    if chk.is_concrete(fields):
+        object.__setattr__(schedule, "_parts_cache", parts)
+    return parts
 
 
-@schedule_class
 class warmup_cosine_decay(Schedule):
     """Linear warmup from ``init_value`` to ``peak_value``, then cosine decay to
     ``end_value`` (optax's ``warmup_cosine_decay_schedule``).
@@ -47,7 +47,8 @@ class warmup_cosine_decay(Schedule):
     Args:
       peak_value: rate at the end of the warmup.
       warmup_steps: W >= 0 steps of linear warmup.
-      decay_steps: D > W, the step where the decay ends.
+      decay_steps: D > W, the step where the decay ends (any length up to
+        ``2**63 - 1``, exact at every step).
       init_value: rate at step 0.
       end_value: rate from step D on.
       exponent: k > 0 applied to the cosine factor.
@@ -58,61 +59,49 @@ class warmup_cosine_decay(Schedule):
       5.0e-04 1.0e-03 5.0e-04 0.0e+00
     """
 
-    peak_value: Any
-    warmup_steps: Any
-    decay_steps: Any
-    init_value: Any = 0.0
-    end_value: Any = 0.0
-    exponent: Any = 1.0
+    peak_value: Any = param(Real())
+    warmup_steps: Any = param(Steps())
+    decay_steps: Any = param(Steps(low=1))
+    init_value: Any = param(Real(), default=0.0)
+    end_value: Any = param(Real(), default=0.0)
+    exponent: Any = param(Real(low=0, low_open=True, coefficient=True), default=1.0)
 
-    def __post_init__(self):
-        name = "warmup_cosine_decay"
-        _check_warmup_then_decay(self, name)
+    def __check_init__(self):
         w, d = self.warmup_steps, self.decay_steps
         if chk.is_concrete([w, d]) and d <= w:
             raise ValueError(
-                f"{name}: `decay_steps` counts from step 0 and includes the warmup, "
-                f"so it must exceed `warmup_steps`; got decay_steps={d}, "
-                f"warmup_steps={w}."
+                "warmup_cosine_decay: `decay_steps` counts from step 0 and includes "
+                "the warmup, so it must exceed `warmup_steps`; got "
+                f"decay_steps={d}, warmup_steps={w}."
             )
-        setfield(
-            self,
-            "exponent",
-            chk.number(name, "exponent", self.exponent, low=0, low_open=True),
-        )
 
     def _parts(self):
-        decay = build(
-            cosine_decay,
-            init_value=self.peak_value,
-            decay_steps=self.decay_steps - self.warmup_steps,
-            end_value=self.end_value,
-            exponent=self.exponent,
-        )
-        return build(
-            warmup,
-            schedule=decay,
-            warmup_steps=self.warmup_steps,
-            init_value=self.init_value,
-        )
+        def make():
+            decay = cosine_decay(
+                self.peak_value,
+                self.decay_steps - self.warmup_steps,
+                end_value=self.end_value,
+                exponent=self.exponent,
+            )
+            return warmup(decay, self.warmup_steps, init_value=self.init_value)
+
+        return _cached_parts(self, make)
 
     def _evaluate(self, n, f):
         return self._parts()._evaluate(n, f)
 
     def breakpoints(self):
-        return self._parts().breakpoints()
+        return _in_range(self._parts().breakpoints())
 
 
-@schedule_class
 class _shaped_decay(Schedule):
     """Decay from ``init_value`` to ``end_value`` over ``decay_steps`` along a
     named shape (see ``warmup_stable_decay``), then held."""
 
-    init_value: Any
-    end_value: Any
-    decay_steps: Any
-    shape: str = "linear"
-    _static = ("shape",)
+    init_value: Any = param(Real())
+    end_value: Any = param(Real())
+    decay_steps: Any = param(Steps(low=1))
+    shape: str = param(Choice(options=num.SHAPES), default="linear")
 
     def _evaluate(self, n, f):
         done, remaining, length = clamped_done(n, f, self.decay_steps)
@@ -125,17 +114,20 @@ class _shaped_decay(Schedule):
         return (d,) if chk.is_concrete(d) else ()
 
 
-@schedule_class
 class warmup_stable_decay(Schedule):
     """Warmup-stable-decay (WSD, "trapezoidal"): a linear warmup to
     ``peak_value``, a plateau, and a final decay to ``end_value``.
 
     Here ``decay_steps`` is the length of the final decay phase alone, so the
-    schedule ends at ``warmup_steps + stable_steps + decay_steps``.
+    schedule ends at ``warmup_steps + stable_steps + decay_steps``.  Every
+    length may be up to ``2**63 - 1`` steps, exact at every step.
 
     Decay shapes, with x the position in the decay phase (0 to 1):
     ``"linear"`` 1 - x; ``"cosine"`` (1 + cos(pi x)) / 2; ``"1-sqrt"``
-    1 - sqrt(x) (Hägele et al. 2024); ``"1-square"`` 1 - x**2.
+    1 - sqrt(x) (Hägele et al. 2024); ``"1-square"`` 1 - x**2.  Where the
+    slope jumps (the ends of the phases) the derivative with respect to a
+    float step is one-sided, never NaN; at the start of the ``"1-sqrt"``
+    decay, whose slope is infinite there, it is the plateau's (0).
 
     .. math:: \\eta(t) = \\eta_e + (\\hat\\eta - \\eta_e)\\, g(x),
        \\quad x = (t - W - S) / D \\ \\text{in the decay phase}
@@ -155,53 +147,42 @@ class warmup_stable_decay(Schedule):
       0.50 1.00 0.68 0.00
     """
 
-    peak_value: Any
-    warmup_steps: Any
-    stable_steps: Any
-    decay_steps: Any
-    init_value: Any = 0.0
-    end_value: Any = 0.0
-    decay_shape: str = "linear"
-    _static = ("decay_shape",)
-
-    def __post_init__(self):
-        name = "warmup_stable_decay"
-        _check_warmup_then_decay(self, name)
-        setfield(
-            self,
-            "stable_steps",
-            chk.integer(name, "stable_steps", self.stable_steps, low=0),
-        )
-        chk.choice(name, "decay_shape", self.decay_shape, num.SHAPES)
+    peak_value: Any = param(Real())
+    warmup_steps: Any = param(Steps())
+    stable_steps: Any = param(Steps())
+    decay_steps: Any = param(Steps(low=1))
+    init_value: Any = param(Real(), default=0.0)
+    end_value: Any = param(Real(), default=0.0)
+    decay_shape: str = param(Choice(options=num.SHAPES), default="linear")
 
     def _parts(self):
-        plateau = build(constant, value=self.peak_value)
-        decay = build(
-            _shaped_decay,
-            init_value=self.peak_value,
-            end_value=self.end_value,
-            decay_steps=self.decay_steps,
-            shape=self.decay_shape,
-        )
-        stable = build(
-            join, schedules=(plateau, decay), boundaries=_one(self.stable_steps)
-        )
-        return build(
-            warmup,
-            schedule=stable,
-            warmup_steps=self.warmup_steps,
-            init_value=self.init_value,
-        )
+        def make():
+            plateau = constant(self.peak_value)
+            decay = _shaped_decay(
+                self.peak_value,
+                self.end_value,
+                self.decay_steps,
+                shape=self.decay_shape,
+            )
+            stable = join([plateau, decay], _one(self.stable_steps))
+            return warmup(stable, self.warmup_steps, init_value=self.init_value)
+
+        return _cached_parts(self, make)
 
     def _evaluate(self, n, f):
         return self._parts()._evaluate(n, f)
 
     def breakpoints(self):
-        return self._parts().breakpoints()
+        return _in_range(self._parts().breakpoints())
+
+
+def _in_range(marks):
+    """The breakpoints a step can reach (W + S + D may pass 2**63 - 1)."""
+    return tuple(m for m in marks if m <= STEPS_MAX)
 
 
 def _one(x):
-    import jax.numpy as jnp
-    import numpy as np
-
-    return np.asarray([x], np.int64) if chk.is_concrete(x) else jnp.reshape(x, (1,))
+    """A single boundary as a sequence (a traced one as a shape-(1,) array)."""
+    if chk.is_concrete(x):
+        return np.asarray([x], np.int64)
+    return jnp.reshape(x, (1,))

@@ -6,16 +6,17 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-import jax.numpy as jnp
 import numpy as np
 
 from . import _checks as chk
 from . import _numerics as num
-from ._base import Schedule, schedule_class, setfield
+from ._base import Schedule
+from ._fields import Anything, Real, Steps, param
 
 __all__ = ["recurrence"]
 
 _MAX_HORIZON = 50_000_000
+_HORIZONS = f"an integer in [1, {_MAX_HORIZON:_}]"
 
 
 def _factors(fn, horizon):
@@ -34,7 +35,6 @@ def _factors(fn, horizon):
     return np.array([float(fn(int(t))) for t in steps], dtype=np.float64)
 
 
-@schedule_class
 class recurrence(Schedule):
     """A recursive rule ``lr_t = lr_{t-1} * factor(t)``, as the design documents
     write decays, evaluated exactly.
@@ -59,32 +59,25 @@ class recurrence(Schedule):
       0.090909 0.075758
     """
 
-    init_value: Any
-    factor: Callable
-    horizon: int
+    init_value: Any = param(Real())
+    factor: Callable = param(Anything(static_field=True))
+    horizon: int = param(Steps(low=1, allowed=_HORIZONS), static=True)
     _table: Any = dataclasses.field(default=None, init=False, repr=False)
-    _static = ("factor", "horizon")
 
-    def __post_init__(self):
+    def __check_init__(self):
         name = "recurrence"
-        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
         if not callable(self.factor):
             chk.fail(name, "factor", self.factor, "a callable of the step", TypeError)
-        setfield(
-            self,
-            "horizon",
-            chk.integer(
+        if not chk.is_concrete(self.horizon):
+            chk.fail(
                 name,
                 "horizon",
                 self.horizon,
-                low=1,
-                allowed=f"an integer in [1, {_MAX_HORIZON:_}]",
-            ),
-        )
-        if self.horizon > _MAX_HORIZON:
-            chk.fail(
-                name, "horizon", self.horizon, f"an integer in [1, {_MAX_HORIZON:_}]"
+                "a concrete integer (it sets the length of the table)",
+                TypeError,
             )
+        if self.horizon > _MAX_HORIZON:
+            chk.fail(name, "horizon", self.horizon, _HORIZONS)
         try:
             factors = _factors(self.factor, self.horizon)
         except Exception as err:
@@ -99,7 +92,7 @@ class recurrence(Schedule):
                 f"t = 1..{self.horizon}; got factor({t})={factors[t - 1]!r}."
             )
         table = np.cumprod(np.concatenate([[1.0], factors]))
-        setfield(self, "_table", table)
+        object.__setattr__(self, "_table", table)
 
     def __eq__(self, other):
         if type(other) is not recurrence:
@@ -116,7 +109,9 @@ class recurrence(Schedule):
         return hash(("recurrence", id(self.factor), self.horizon))
 
     def _evaluate(self, n, f):
-        index = jnp.minimum(n, self.horizon)
+        # Every step past the horizon (up to the top of the step range) reads
+        # the last entry.
+        index = num.min_steps(n, self.horizon)
         return num.as_float(self.init_value) * num.take(
             num.as_float(self._table), index
         )

@@ -62,6 +62,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _checks as chk
+from . import _numerics as num
 from ._base import Schedule
 from ._compose import warmup
 from ._cycles import cosine_restarts
@@ -71,6 +72,7 @@ from ._decay import (
     inverse_time_decay,
     polynomial_decay,
 )
+from ._fields import STEPS_MAX
 from ._piecewise import piecewise_constant
 
 __all__ = [
@@ -213,9 +215,11 @@ def PiecewiseConstantDecay(boundaries, values, name="PiecewiseConstant") -> Sche
     one step *after* its boundary (``[100]`` switches at step 101), unlike
     :class:`jaxdecay.piecewise_constant` (and optax), where it starts at the
     boundary.  Built as ``piecewise_constant([floor(b) + 1 for b in
-    boundaries], values)``: a fractional boundary (Keras casts it to the
-    integer step's dtype) is reached at the next whole step, and a repeated
-    boundary leaves its value unused, as in Keras.
+    boundaries], values)``, in exact integers: a fractional boundary (Keras
+    casts it to the integer step's dtype) is reached at the next whole step, a
+    repeated boundary leaves its value unused, as in Keras, and a boundary at
+    or beyond ``2**63 - 1``, which no step passes, is left out with the values
+    after it.
 
     Args:
       boundaries: non-decreasing step numbers, at least one.  Keras documents
@@ -247,19 +251,28 @@ def PiecewiseConstantDecay(boundaries, values, name="PiecewiseConstant") -> Sche
                 [],
                 "at least one step (Keras fails on an empty list when called)",
             )
-    if chk.is_concrete(b):
-        if np.any(np.diff(b) < 0):
-            chk.fail(
-                func,
-                "boundaries",
-                b,
-                "non-decreasing (Keras adds up the values of overlapping ranges "
-                "where they decrease)",
-            )
-        starts = np.maximum(np.floor(b) + 1, 0).astype(np.int64)
-    else:
-        starts = jnp.maximum(jnp.floor(b) + 1, 0).astype(jnp.int32)
-    return piecewise_constant(starts, v)
+    if not chk.is_concrete(b):
+        starts = jnp.maximum(jnp.floor(b) + 1, 0).astype(num.int_dtype())
+        return piecewise_constant(starts, v)
+    # floor(b) + 1 in exact integers: an integer boundary keeps every digit
+    # (float64 would round one beyond 2**53), and a start beyond the step range
+    # is never reached, so it and the values after it are left out.
+    items = (
+        list(boundaries)
+        if isinstance(boundaries, (list, tuple))
+        else np.asarray(boundaries).tolist()
+    )
+    exact = [int(x) if _is_integer_dtype(x) else math.floor(float(x)) for x in items]
+    if any(y < x for x, y in zip(exact[:-1], exact[1:], strict=True)):
+        chk.fail(
+            func,
+            "boundaries",
+            b,
+            "non-decreasing (Keras adds up the values of overlapping ranges "
+            "where they decrease)",
+        )
+    starts = [max(x + 1, 0) for x in exact if x + 1 <= STEPS_MAX]
+    return piecewise_constant(starts, v[: len(starts) + 1])
 
 
 def PolynomialDecay(

@@ -170,15 +170,16 @@ def _wave(func, high, low, length, num_cycles):
     r"""``low + (high - low) * (1 + cos(2 pi c tau / length)) / 2`` at every
     step ``tau >= 0``: transformers' cosine, which keeps oscillating.
 
-    With ``2 c = p / q`` the phase is ``pi * (p tau) / (q length)``: a core
-    cosine of half period ``L = q * length`` (down, then back up, repeated)
+    With ``2 c / length = p / L`` in lowest terms the phase is ``pi * (p tau)
+    / L``: a core cosine of half period ``L`` (down, then back up, repeated)
     read at the integer step ``p * tau``.
     """
     p, q = _fraction(func, "num_cycles", num_cycles, "the phase of the cosine")
-    # 2 c = p / q in lowest terms; the cosine is even, so the sign goes.
-    twice = Fraction(2 * p, q)
-    p, q = abs(twice.numerator), twice.denominator
-    half = q * length
+    # 2 c / length = p / half in lowest terms (the cosine is even, so the sign
+    # goes): a whole number of cycles over an even length needs no scaling, so
+    # it is exact for any length.
+    rate = Fraction(2 * p, q * length)
+    p, half = abs(rate.numerator), rate.denominator
     if p % (2 * half) == 0:
         return constant(high)
     down = cosine_decay(high, half, end_value=low)
@@ -191,8 +192,12 @@ def _restarts(func, high, length, num_cycles):
     r"""``high * (1 + cos(pi * ((c tau / length) mod 1))) / 2`` for
     ``tau < length``, then 0: transformers' hard restarts."""
     p, q = _fraction(func, "num_cycles", num_cycles, "each restart")
-    period = q * length
-    factor = p % period  # Python's modulo: negative cycles run backwards, too
+    # c / length = p / period in lowest terms: the position in the cycle is
+    # (p tau mod period) / period (Python's modulo: negative cycles run
+    # backwards, too).
+    rate = Fraction(p, q * length)
+    period = rate.denominator
+    factor = rate.numerator % period
     if factor == 0:
         inside = constant(high)
     else:

@@ -819,6 +819,37 @@ CASES = [
         TypeError,
         fails("arithmetic", "rhs", "'1'"),
     ),
+    # combine: flat sums and products of three or more terms
+    (
+        "combine-op",
+        lambda: jd.combine("-", (COS, COS, COS)),
+        ValueError,
+        fails("combine", "op", "'-'"),
+    ),
+    (
+        "combine-one-term",
+        lambda: jd.combine("+", (COS,)),
+        ValueError,
+        r"^combine: `terms` must be at least two terms",
+    ),
+    (
+        "combine-nan-term",
+        lambda: jd.combine("+", (COS, COS, NAN)),
+        ValueError,
+        fails("combine", "terms[2]", "nan"),
+    ),
+    (
+        "combine-not-a-sequence",
+        lambda: jd.combine("+", COS),
+        TypeError,
+        r"^combine: `terms` must be a sequence of schedules and numbers",
+    ),
+    (
+        "combine-operator-nan",
+        lambda: COS + COS + NAN,
+        ValueError,
+        fails("arithmetic", "rhs", "nan"),
+    ),
     (
         "operator-str",
         lambda: COS + "1",
