@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _numerics as num
 from ._checks import is_concrete, shown
+from ._fields import StepList, Steps
 
 __all__ = ["Value", "Schedule", "schedule_types", "register_alias", "to_config"]
 
@@ -127,9 +128,20 @@ def _make_value_class(cls):
         f.name for f in fields if f.name in cls._static or f.metadata.get("static")
     )
     data = tuple(n for n in names if n not in static)
+    # Step counts: a leaf while the device's integers hold them, static data
+    # beyond (jit would refuse, or wrap, a Python int past int32).
+    counts = frozenset(
+        f.name for f in fields if isinstance(f.metadata.get("kind"), (Steps, StepList))
+    )
+
+    def leaf(obj, name):
+        value = getattr(obj, name)
+        if name in counts and _beyond_device_ints(value):
+            return Static(value)
+        return _wrap_static(value)
 
     def flatten(obj):
-        children = [_wrap_static(getattr(obj, n)) for n in data]
+        children = [leaf(obj, n) for n in data]
         derived = obj.__dict__.get("_derived")
         if derived is None:
             consts = obj._constants()
@@ -168,6 +180,20 @@ def _make_value_class(cls):
         return obj
 
     jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
+
+
+def _beyond_device_ints(value) -> bool:
+    """Whether a concrete step count (or array of them) lies past the
+    default integer dtype."""
+    if not is_concrete(value) or value is None or isinstance(value, Static):
+        return False
+    top = num.top_step()
+    if isinstance(value, int):
+        return abs(value) > top
+    a = np.asarray(value)
+    return bool(
+        a.size and np.issubdtype(a.dtype, np.integer) and np.max(np.abs(a)) > top
+    )
 
 
 def _plain_callable(x) -> bool:
