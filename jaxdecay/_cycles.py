@@ -10,7 +10,8 @@ import numpy as np
 
 from . import _checks as chk
 from . import _numerics as num
-from ._base import Schedule, schedule_class, setfield
+from ._base import Schedule
+from ._fields import Anything, Choice, Flag, Real, Steps, param
 
 __all__ = ["one_cycle", "one_cycle_momentum", "cyclic", "cosine_restarts"]
 
@@ -21,41 +22,53 @@ def _phase_position(n, f, ends):
     Phase ``i`` covers ``ends[i-1] < t <= ends[i]`` (PyTorch's OneCycleLR
     rule); the last phase also takes every later step.  Returns the phase index
     and ``(done, remaining, length)`` within it, each formed from exact integers
-    and the fractional parts of the ends.
+    and the fractional parts of the ends.  An end beyond the top step is never
+    passed; the distance to it is its integer part that fits the step dtype
+    plus the rest in float.
     """
-    ends = np.asarray(ends, np.float64)
-    whole = np.floor(ends)
-    frac = ends - whole
-    k = len(ends)
-    # t > e  <=>  n > floor(e), or n == floor(e) and f > frac(e).
-    passed = n[..., None] > num.as_int(whole[:-1])
-    if f is not None:
-        passed = passed | (
-            (n[..., None] == num.as_int(whole[:-1]))
-            & (f[..., None] > num.as_float(frac[:-1]))
-        )
-    i = jnp.sum(passed, axis=-1, dtype=n.dtype) if k > 1 else jnp.zeros_like(n)
-    starts = np.concatenate([[0.0], ends[:-1]])
-    s_whole, s_frac = np.floor(starts), starts - np.floor(starts)
-    lengths = ends - starts
+    top = int(np.iinfo(n.dtype).max)
+    ends = [float(e) for e in ends]
+    whole = [math.floor(e) for e in ends]  # Python ints: exact at any size
+    frac = [e - w for e, w in zip(ends, whole, strict=True)]
+    # t > e  <=>  n > floor(e), or n == floor(e) and f > frac(e).  An end at
+    # or past the top is passed by no step.
+    cuts = [(w, r) for w, r in zip(whole[:-1], frac[:-1], strict=True) if w < top]
+    if not cuts:
+        i = jnp.zeros_like(n)
+    else:
+        w = np.asarray([c[0] for c in cuts], n.dtype)
+        r = np.asarray([c[1] for c in cuts], num.float_dtype())
+        one = len(cuts) == 1
+        m = n if one else n[..., None]
+        w, r = (w[0], r[0]) if one else (w, r)
+        passed = m > w
+        if f is not None:
+            passed = passed | ((m == w) & ((f if one else f[..., None]) > r))
+        i = passed.astype(n.dtype) if one else jnp.sum(passed, -1, dtype=n.dtype)
+    starts = [0.0, *ends[:-1]]
+    # A phase is entered only past the end of the one before, so the start of
+    # every phase a step can be in lies below the top.
+    s_whole = [min(math.floor(x), top) for x in starts]
+    s_frac = [x - math.floor(x) for x in starts]
+    e_whole = [min(w, top) for w in whole]
+    e_rest = [float(w - c) + r for w, c, r in zip(whole, e_whole, frac, strict=True)]
+    lengths = np.asarray(ends) - np.asarray(starts)
 
-    def table(values, as_type):
-        return num.take(as_type(values), i)
+    def table(values, dtype):
+        return num.take(np.asarray(values, dtype), i)
 
-    done = num.real(num.sub_steps(n, table(s_whole, num.as_int)), f) - table(
-        s_frac, num.as_float
-    )
-    remaining = num.real(table(whole, num.as_int) - n, None) + table(frac, num.as_float)
+    idtype, fdtype = n.dtype, num.float_dtype()
+    done = num.real(num.sub_steps(n, table(s_whole, idtype)), f) - table(s_frac, fdtype)
+    remaining = num.real(table(e_whole, idtype) - n, None) + table(e_rest, fdtype)
     if f is not None:
         remaining = remaining - f
-    length = table(np.where(lengths > 0, lengths, 1.0), num.as_float)
-    empty = table(lengths <= 0, jnp.asarray)
+    length = table(np.where(lengths > 0, lengths, 1.0), fdtype)
+    empty = table(lengths <= 0, bool)
     done = jnp.where(empty, length, jnp.clip(done, 0, length))
     remaining = jnp.where(empty, 0.0, jnp.clip(remaining, 0, length))
     return i, done, remaining, length
 
 
-@schedule_class
 class one_cycle(Schedule):
     """The one-cycle policy (Smith & Topurzin), as PyTorch's ``OneCycleLR``.
 
@@ -85,45 +98,20 @@ class one_cycle(Schedule):
       0.040 1.000 4.0e-06
     """
 
-    peak_value: Any
-    total_steps: int
-    pct_start: float = 0.3
-    div_factor: Any = 25.0
-    final_div_factor: Any = 1e4
-    anneal: str = "cos"
-    three_phase: bool = False
-    _static = ("total_steps", "pct_start", "anneal", "three_phase")
+    peak_value: Any = param(Real())
+    total_steps: int = param(Steps(low=1), static=True)
+    pct_start: float = param(
+        Real(low=0, high=1, coefficient=True), default=0.3, static=True
+    )
+    div_factor: Any = param(Real(low=0, low_open=True), default=25.0)
+    final_div_factor: Any = param(Real(low=0, low_open=True), default=1e4)
+    anneal: str = param(Choice(options=("cos", "linear")), default="cos")
+    three_phase: bool = param(Flag(), default=False)
 
-    def __post_init__(self):
-        name = "one_cycle"
-        setfield(self, "peak_value", chk.number(name, "peak_value", self.peak_value))
-        setfield(
-            self,
-            "total_steps",
-            chk.integer(name, "total_steps", self.total_steps, low=1),
-        )
-        setfield(
-            self,
-            "pct_start",
-            chk.number(name, "pct_start", self.pct_start, low=0, high=1),
-        )
-        setfield(
-            self,
-            "div_factor",
-            chk.number(name, "div_factor", self.div_factor, low=0, low_open=True),
-        )
-        setfield(
-            self,
-            "final_div_factor",
-            chk.number(
-                name, "final_div_factor", self.final_div_factor, low=0, low_open=True
-            ),
-        )
-        chk.choice(name, "anneal", self.anneal, ("cos", "linear"))
-        setfield(self, "three_phase", chk.flag(name, "three_phase", self.three_phase))
+    def __check_init__(self):
         if self.three_phase and self.pct_start > 0.5:
             chk.fail(
-                name,
+                "one_cycle",
                 "pct_start",
                 self.pct_start,
                 "at most 0.5 with `three_phase=True` (the rise and the fall back "
@@ -170,7 +158,6 @@ class one_cycle(Schedule):
         return tuple(sorted({max(0, math.floor(e)) for e in self._ends()}))
 
 
-@schedule_class
 class one_cycle_momentum(Schedule):
     """The momentum that pairs with a :class:`one_cycle` rate (PyTorch's
     ``cycle_momentum``).
@@ -201,22 +188,19 @@ class one_cycle_momentum(Schedule):
       learning_rate=lr, b1=b1)``.
     """
 
-    cycle: Any
-    base_momentum: Any = 0.85
-    max_momentum: Any = 0.95
+    cycle: Any = param(Anything())
+    base_momentum: Any = param(Real(), default=0.85)
+    max_momentum: Any = param(Real(), default=0.95)
 
-    def __post_init__(self):
-        name = "one_cycle_momentum"
+    def __check_init__(self):
         if not isinstance(self.cycle, one_cycle):
             chk.fail(
-                name,
+                "one_cycle_momentum",
                 "cycle",
                 self.cycle,
                 "a one_cycle schedule (the rate the momentum pairs with)",
                 TypeError,
             )
-        for field in ("base_momentum", "max_momentum"):
-            setfield(self, field, chk.number(name, field, getattr(self, field)))
 
     def _evaluate(self, n, f):
         high = num.as_float(self.max_momentum)
@@ -230,7 +214,6 @@ class one_cycle_momentum(Schedule):
         return self.cycle.breakpoints()
 
 
-@schedule_class
 class cyclic(Schedule):
     """Cyclical learning rates (Smith), as PyTorch's ``CyclicLR``.
 
@@ -257,49 +240,35 @@ class cyclic(Schedule):
       0.10 0.55 1.00 0.10
     """
 
-    base_value: Any
-    max_value: Any
-    step_size_up: Any
-    step_size_down: Any = None
-    mode: str = "triangular"
-    gamma: Any = 1.0
-    _static = ("mode",)
-
-    def __post_init__(self):
-        name = "cyclic"
-        setfield(self, "base_value", chk.number(name, "base_value", self.base_value))
-        setfield(self, "max_value", chk.number(name, "max_value", self.max_value))
-        setfield(
-            self,
-            "step_size_up",
-            chk.integer(name, "step_size_up", self.step_size_up, low=1),
-        )
-        if self.step_size_down is not None:
-            setfield(
-                self,
-                "step_size_down",
-                chk.integer(name, "step_size_down", self.step_size_down, low=1),
-            )
-        chk.choice(name, "mode", self.mode, ("triangular", "triangular2", "exp_range"))
-        setfield(
-            self, "gamma", chk.number(name, "gamma", self.gamma, low=0, low_open=True)
-        )
+    base_value: Any = param(Real())
+    max_value: Any = param(Real())
+    step_size_up: Any = param(Steps(low=1))
+    step_size_down: Any = param(Steps(low=1, optional=True), default=None)
+    mode: str = param(
+        Choice(options=("triangular", "triangular2", "exp_range")),
+        default="triangular",
+    )
+    gamma: Any = param(Real(low=0, low_open=True, coefficient=True), default=1.0)
 
     def _constants(self):
         return {"log_gamma": (lambda xp, g: xp.log(g), (self.gamma,))}
 
     def _evaluate(self, n, f):
-        up = num.as_int(self.step_size_up)
-        down = up if self.step_size_down is None else num.as_int(self.step_size_down)
-        total = up + down
-        cycle, pos = num.divmod_steps(n, total)
-        rising = pos < up if f is None else (pos < up) | ((pos == up) & (f == 0))
-        t = num.real(pos, f)
+        up = self.step_size_up
+        down = up if self.step_size_down is None else self.step_size_down
+        cycle, pos, left = _triangle_position(n, up, down)
+        c_up = num.host_steps(up)
+        if c_up is not None and c_up > num.top_step():
+            rising = jnp.ones(n.shape, bool)  # the rise outlasts the step range
+        else:
+            up_n = num.as_int(up)
+            rising = pos < up_n
+            if f is not None:
+                rising = rising | ((pos == up_n) & (f == 0))
+        if f is not None:
+            left = left - f
         height = jnp.where(
-            rising,
-            t / num.real(up, None),
-            (num.real(total - pos, None) - (0.0 if f is None else f))
-            / num.real(down, None),
+            rising, num.real(pos, f) / num.length(up), left / num.length(down)
         )
         if self.mode == "triangular2":
             height = jnp.ldexp(height, -jnp.minimum(cycle, 1000).astype(jnp.int32))
@@ -318,17 +287,49 @@ class cyclic(Schedule):
         return (up, up + down, 2 * up + down, 2 * (up + down))
 
 
-def _restart_table(first_period, period_mult, top):
-    """Start steps of every cycle that begins at or below ``top`` (float64)."""
-    starts = [0.0]
-    length = float(first_period)
-    while starts[-1] + length <= top:
-        starts.append(starts[-1] + length)
-        length *= period_mult
-    return np.asarray(starts)
+def _triangle_position(n, up, down):
+    """``(cycle, pos, left)`` for cycles of ``up + down`` steps: the cycle
+    index, the step within it and, as a float, the steps ``up + down - pos``
+    to its end, exact for lengths of any size (a cycle longer than the step
+    range never ends)."""
+    c_up, c_down = num.host_steps(up), num.host_steps(down)
+    top = num.top_step()
+    if c_up is not None and c_down is not None:  # the sum on the host
+        total = c_up + c_down
+        cycle, pos = num.divmod_steps(n, total)
+        return cycle, pos, num.until(total, pos)
+    # Traced lengths (vmap over them): the sum may pass the top.
+    if (c_up is not None and c_up > top) or (c_down is not None and c_down > top):
+        cycle, pos = jnp.zeros_like(n), n
+    else:
+        u, d = num.as_int(up), num.as_int(down)
+        endless = u > top - d
+        cycle, pos = num.divmod_steps(n, jnp.where(endless, 1, u + d))
+        cycle, pos = jnp.where(endless, 0, cycle), jnp.where(endless, n, pos)
+    # up + down - pos = down - (pos - up), each part within the step range.
+    past = jnp.maximum(num.sub_steps(pos, up), 0)
+    return cycle, pos, num.until(down, past)
 
 
-@schedule_class
+# Cycles longer than this are cut to it: a step reaches at most 2**-37 of
+# one, where the cosine moves by less than 1e-21 of its amplitude.
+_LONGEST = 2**100
+
+
+def _restarts(first_period, period_mult, top, count=None):
+    """Starts and lengths of the cycles that start at or below ``top`` (at
+    most ``count`` of them), as float64 sums; exact Python ints when
+    ``period_mult`` is a whole number."""
+    whole = float(period_mult).is_integer()
+    mult = int(period_mult) if whole else float(period_mult)
+    length = first_period if whole else float(first_period)
+    starts, lengths = [0 if whole else 0.0], [length]
+    while starts[-1] + lengths[-1] <= top and (count is None or len(starts) < count):
+        starts.append(starts[-1] + lengths[-1])
+        lengths.append(min(lengths[-1] * mult, _LONGEST))
+    return starts, lengths
+
+
 class cosine_restarts(Schedule):
     """Cosine annealing with warm restarts (SGDR, Loshchilov & Hutter).
 
@@ -354,82 +355,77 @@ class cosine_restarts(Schedule):
       0.50 1.00 0.50 1.00
     """
 
-    init_value: Any
-    first_period: int
-    period_mult: float = 1.0
-    value_mult: Any = 1.0
-    end_value: Any = 0.0
-    _static = ("first_period", "period_mult")
+    init_value: Any = param(Real())
+    first_period: int = param(Steps(low=1), static=True)
+    period_mult: float = param(Real(low=1, coefficient=True), default=1.0, static=True)
+    value_mult: Any = param(Real(low=0, low_open=True, coefficient=True), default=1.0)
+    end_value: Any = param(Real(), default=0.0)
 
-    def __post_init__(self):
-        name = "cosine_restarts"
-        setfield(self, "init_value", chk.number(name, "init_value", self.init_value))
-        setfield(
-            self,
-            "first_period",
-            chk.integer(name, "first_period", self.first_period, low=1),
-        )
-        mult = chk.number(name, "period_mult", self.period_mult, low=1)
-        if not chk.is_concrete(mult):
+    def __check_init__(self):
+        if not chk.is_concrete(self.period_mult):
             raise TypeError(
-                f"{name}: `period_mult` must be a concrete number, "
+                "cosine_restarts: `period_mult` must be a concrete number, "
                 "not a traced value; it fixes the restart steps."
             )
-        setfield(self, "period_mult", mult)
-        setfield(
-            self,
-            "value_mult",
-            chk.number(name, "value_mult", self.value_mult, low=0, low_open=True),
-        )
-        setfield(self, "end_value", chk.number(name, "end_value", self.end_value))
 
     def _constants(self):
         return {"log_mult": (lambda xp, m: xp.log(m), (self.value_mult,))}
 
     def _evaluate(self, n, f):
         if self.period_mult == 1:
-            period = num.as_int(self.first_period)
+            period = self.first_period
             k, pos = num.divmod_steps(n, period)
             done = num.real(pos, f)
-            remaining = num.real(period - pos, None)
+            remaining = num.until(period, pos)
             if f is not None:
                 remaining = remaining - f
-            length = num.real(period, None)
+            length = num.length(period)
         else:
-            top = num._largest_float_below_int_max(np.float64, num.int_dtype())
-            starts = _restart_table(self.first_period, self.period_mult, top)
-            ends = np.append(
-                starts[1:],
-                starts[-1] + self.first_period * self.period_mult ** (len(starts) - 1),
-            )
-            k = num.count_at_most(np.ceil(starts[1:]).astype(np.int64), n)
-            # Each cycle end as an integer part that fits the step dtype plus a
-            # float rest (the fraction, or the overhang past the largest step).
-            e_int = np.minimum(np.floor(ends), top)
-            e_whole = num.as_int(e_int)
-            e_rest = num.as_float(ends - e_int)
-            if f is not None:
-                # A fraction can carry a step past the next (non-integer) start.
-                nxt_whole = num.take(e_whole, k)
-                nxt_rest = num.take(e_rest, k)
-                k = k + ((n == nxt_whole) & (nxt_rest > 0) & (f >= nxt_rest)).astype(
-                    k.dtype
-                )
-                k = jnp.minimum(k, len(starts) - 1)
-            s_whole = num.take(num.as_int(np.floor(starts)), k)
-            s_frac = num.take(num.as_float(starts - np.floor(starts)), k)
-            done = num.real(n - s_whole, f) - s_frac
-            remaining = num.real(num.take(e_whole, k) - n, None) + num.take(e_rest, k)
-            if f is not None:
-                remaining = remaining - f
-            length = num.take(num.as_float(ends - starts), k)
+            k, done, remaining, length = self._position(n, f)
         amplitude = num.pow_steps(k, None, self._c("log_mult"))
         end = num.as_float(self.end_value)
         start = end + (num.as_float(self.init_value) - end) * amplitude
         return num.anneal(start, end, done, remaining, length, "cosine")
 
-    def breakpoints(self):
-        starts = _restart_table(
-            self.first_period, self.period_mult, self.first_period * 20
+    def _position(self, n, f):
+        """The cycle of each step and ``(done, remaining, length)`` within it,
+        from host tables of the cycles that start at or below the top step."""
+        top = int(np.iinfo(n.dtype).max)
+        starts, lengths = _restarts(self.first_period, self.period_mult, top)
+        s_whole = [math.floor(s) for s in starts]  # each at most the top
+        ends = [s + t for s, t in zip(starts, lengths, strict=True)]
+        # Each cycle end as an integer part that fits the step dtype plus a
+        # float rest (the fraction, and the overhang past the largest step).
+        e_floor = [math.floor(e) for e in ends]
+        e_whole = np.asarray([min(e, top) for e in e_floor], n.dtype)
+        fdtype = num.float_dtype()
+        e_rest = np.asarray(
+            [
+                float(w - c) + (e - w)
+                for w, c, e in zip(e_floor, e_whole.tolist(), ends, strict=True)
+            ],
+            fdtype,
         )
-        return tuple(int(math.ceil(s)) for s in starts[1:4])
+        k = num.count_at_most([math.ceil(s) for s in starts[1:]], n)
+        if f is not None:
+            # A fraction can carry a step past the next (non-integer) start.
+            nxt_whole = num.take(e_whole, k)
+            nxt_rest = num.take(e_rest, k)
+            k = k + ((n == nxt_whole) & (nxt_rest > 0) & (f >= nxt_rest)).astype(
+                k.dtype
+            )
+            k = jnp.minimum(k, len(starts) - 1)
+        s_frac = [float(s - w) for s, w in zip(starts, s_whole, strict=True)]
+        start = num.take(np.asarray(s_whole, n.dtype), k)
+        done = num.real(n - start, f) - num.take(np.asarray(s_frac, fdtype), k)
+        remaining = num.real(num.take(e_whole, k) - n, None) + num.take(e_rest, k)
+        if f is not None:
+            remaining = remaining - f
+        length = num.take(np.asarray([float(t) for t in lengths], fdtype), k)
+        return k, done, remaining, length
+
+    def breakpoints(self):
+        starts, _ = _restarts(
+            self.first_period, self.period_mult, 20 * self.first_period, count=4
+        )
+        return tuple(int(math.ceil(s)) for s in starts[1:])

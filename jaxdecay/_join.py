@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import jax
@@ -10,23 +11,28 @@ import numpy as np
 
 from . import _checks as chk
 from . import _numerics as num
-from ._base import Schedule, _same, schedule_class, setfield
+from ._base import Schedule, _same
+from ._fields import Kind, StepList, param
+from ._wrap import as_schedule
 
 __all__ = ["join"]
 
 
-def as_schedule(func: str, name: str, value: Any) -> Schedule:
-    """A jaxdecay schedule as is; any other callable wrapped by ``from_fn``."""
-    from ._compose import from_fn
+@dataclasses.dataclass(frozen=True)
+class ScheduleList(Kind):
+    """A non-empty list of schedules (or callables of the step, wrapped by
+    ``from_fn``); a tuple."""
 
-    if isinstance(value, Schedule):
-        return value
-    if callable(value):
-        return from_fn(value)
-    chk.fail(func, name, value, "a schedule or a callable of the step", TypeError)
+    def check(self, func, name, value):
+        if isinstance(value, (Schedule, str, bytes)) or not isinstance(
+            value, (list, tuple)
+        ):
+            chk.fail(func, name, value, "a list of schedules", TypeError)
+        if len(value) == 0:
+            chk.fail(func, name, value, "a non-empty list of schedules")
+        return tuple(as_schedule(func, f"{name}[{i}]", p) for i, p in enumerate(value))
 
 
-@schedule_class
 class join(Schedule):
     """Schedules one after another: ``schedules[i]`` runs from ``boundaries[i-1]``
     and sees the step counted from there (optax's ``join_schedules``).
@@ -51,30 +57,17 @@ class join(Schedule):
       5.0e-04 1.0e-03 0.0e+00
     """
 
-    schedules: Any
-    boundaries: Any
+    schedules: Any = param(ScheduleList())
+    boundaries: Any = param(StepList())
 
-    def __post_init__(self):
-        name = "join"
-        pieces = self.schedules
-        if isinstance(pieces, (Schedule, str, bytes)) or not isinstance(
-            pieces, (list, tuple)
-        ):
-            chk.fail(name, "schedules", pieces, "a list of schedules", TypeError)
-        if len(pieces) == 0:
-            chk.fail(name, "schedules", pieces, "a non-empty list of schedules")
-        pieces = tuple(
-            as_schedule(name, f"schedules[{i}]", p) for i, p in enumerate(pieces)
-        )
-        b = chk.integer_array(name, "boundaries", self.boundaries)
+    def __check_init__(self):
+        pieces, b = self.schedules, self.boundaries
         if chk.is_concrete(b) and len(b) != len(pieces) - 1:
             raise ValueError(
-                f"{name}: `boundaries` must have one entry fewer than `schedules` "
-                f"(the step where each later schedule starts); got "
+                "join: `boundaries` must have one entry fewer than `schedules` "
+                "(the step where each later schedule starts); got "
                 f"{len(pieces)} schedules and boundaries={b.tolist()}."
             )
-        setfield(self, "schedules", pieces)
-        setfield(self, "boundaries", b)
         if len(pieces) > 1 and chk.is_concrete(b):
             self._groups()  # once, here: tracing then costs O(kinds)
 
@@ -82,7 +75,7 @@ class join(Schedule):
         """Pieces grouped by kind (same class, static settings and leaf shapes),
         with each piece's group and position in it.
 
-        Computed once (in ``__post_init__`` when the pieces are concrete), so
+        Computed once (in ``__check_init__`` when the pieces are concrete), so
         tracing a join costs O(kinds), not O(pieces)."""
         cached = self.__dict__.get("_group_cache")
         if cached is not None:
@@ -125,25 +118,34 @@ class join(Schedule):
         pieces = self.schedules
         if len(pieces) == 1:
             return pieces[0]._evaluate(n, f)
-        i = num.count_at_most(self.boundaries, n)
-        if chk.is_concrete(self.boundaries):
-            top = np.iinfo(n.dtype).max  # no step gets past a larger one
-            starts = np.minimum(np.concatenate([[0], self.boundaries]), top)
-            if len(starts) <= num.COMPARE_MAX + 1:
-                # A few pieces: the start from the comparisons of the lookup
-                # (XLA shares them), with no table to read.
-                start = jnp.zeros_like(n)
-                for b, gap in zip(starts[1:], np.diff(starts), strict=True):
-                    start = start + jnp.where(n >= int(b), int(gap), 0).astype(n.dtype)
-            else:  # piece i starts at starts[i]: one read of a host table
-                start = num.take(starts.astype(n.dtype), i)
-        else:
-            b = num.as_int(self.boundaries)
+        b = self.boundaries
+        # Pieces 0 .. reach are the ones a step can be in: a boundary beyond
+        # the top step is never reached (``count_at_most`` drops it too).
+        reach = len(pieces) - 1
+        if chk.is_concrete(b):
+            starts = np.concatenate([[0], np.asarray(b, np.int64)])
+            reach = int(np.searchsorted(starts, np.iinfo(n.dtype).max, "right")) - 1
+            if reach == 0:
+                return pieces[0]._evaluate(n, f)
+            starts = starts[: reach + 1]  # each at most the top step
+        i = num.count_at_most(b, n)
+        if not chk.is_concrete(b):
+            b = num.as_int(b)
             start = jnp.where(i > 0, jnp.take(b, jnp.maximum(i - 1, 0), axis=-1), 0)
+        elif len(starts) <= num.COMPARE_MAX + 1:
+            # A few pieces: the start from the comparisons of the lookup (XLA
+            # shares them), with no table to read.
+            start = jnp.zeros_like(n)
+            for at, gap in zip(starts[1:], np.diff(starts), strict=True):
+                start = start + jnp.where(n >= int(at), int(gap), 0).astype(n.dtype)
+        else:  # piece i starts at starts[i]: one read of a host table
+            start = num.take(starts.astype(n.dtype), i)
         local = n - start
         groups, group_of, position = self._groups()
         out = None
         for g, (index, treedef, stacked) in enumerate(groups):
+            if int(index[0]) > reach:  # no step gets to this kind of piece
+                continue
             if stacked is None:
                 value = pieces[int(index[0])]._evaluate(local, f)
             else:

@@ -240,7 +240,8 @@ def saturate(value):
     exponential growth without a bound, a product of huge rates) is returned
     as the largest finite float of its sign, never as an infinity."""
     big = np.finfo(value.dtype).max
-    return jnp.clip(value, -big, big)
+    # A select, not a clip: XLA's min and max flush subnormal values to 0.
+    return jnp.where(jnp.abs(value) <= big, value, jnp.sign(value) * big)
 
 
 def as_step(step):

@@ -9,12 +9,12 @@ import numpy as np
 
 from . import _checks as chk
 from . import _numerics as num
-from ._base import Schedule, schedule_class, setfield
+from ._base import Schedule
+from ._fields import RealList, StepList, param
 
 __all__ = ["piecewise_constant", "piecewise_linear"]
 
 
-@schedule_class
 class piecewise_constant(Schedule):
     """Piecewise constant: ``values[i]`` from ``boundaries[i-1]`` (inclusive) to
     ``boundaries[i]`` (exclusive).
@@ -35,21 +35,17 @@ class piecewise_constant(Schedule):
       0.100 0.010 0.0010
     """
 
-    boundaries: Any
-    values: Any
+    boundaries: Any = param(StepList())
+    values: Any = param(RealList())
 
-    def __post_init__(self):
-        name = "piecewise_constant"
-        b = chk.integer_array(name, "boundaries", self.boundaries)
-        v = chk.number_array(name, "values", self.values)
+    def __check_init__(self):
+        b, v = self.boundaries, self.values
         if chk.is_concrete(b) and chk.is_concrete(v) and len(v) != len(b) + 1:
             raise ValueError(
-                f"{name}: `values` must have one more entry than `boundaries` "
-                f"(a value before the first boundary and after each one); got "
-                f"{len(b)} boundaries and {len(v)} values."
+                "piecewise_constant: `values` must have one more entry than "
+                "`boundaries` (a value before the first boundary and after each "
+                f"one); got {len(b)} boundaries and {len(v)} values."
             )
-        setfield(self, "boundaries", b)
-        setfield(self, "values", v)
 
     @classmethod
     def from_scales(cls, init_value, boundaries_and_scales):
@@ -78,8 +74,8 @@ class piecewise_constant(Schedule):
                 TypeError,
             )
         items = sorted(boundaries_and_scales.items())
-        bounds = chk.integer_array(
-            name, "boundaries_and_scales (keys)", [b for b, _ in items], strict=True
+        bounds = StepList(strict=True).check(
+            name, "boundaries_and_scales (keys)", [b for b, _ in items]
         )
         scales = chk.number_array(
             name, "boundaries_and_scales (values)", [s for _, s in items], low=0
@@ -100,7 +96,6 @@ class piecewise_constant(Schedule):
         return tuple(int(x) for x in b) if chk.is_concrete(b) else ()
 
 
-@schedule_class
 class piecewise_linear(Schedule):
     """Piecewise linear: straight lines through the points ``(boundaries[i],
     values[i])``, held flat before the first point and after the last.
@@ -120,29 +115,27 @@ class piecewise_linear(Schedule):
       5.0e-04 1.0e-03 1.0e-05
     """
 
-    boundaries: Any
-    values: Any
+    boundaries: Any = param(StepList())
+    values: Any = param(RealList())
 
-    def __post_init__(self):
+    def __check_init__(self):
         name = "piecewise_linear"
-        b = chk.integer_array(name, "boundaries", self.boundaries)
-        v = chk.number_array(name, "values", self.values)
+        b, v = self.boundaries, self.values
         if chk.is_concrete(b) and chk.is_concrete(v):
             if len(b) == 0:
-                chk.fail(name, "boundaries", self.boundaries, "at least one point")
+                chk.fail(name, "boundaries", b, "at least one point")
             if len(v) != len(b):
                 raise ValueError(
                     f"{name}: `values` must have one entry per boundary; got "
                     f"{len(b)} boundaries and {len(v)} values."
                 )
-        setfield(self, "boundaries", b)
-        setfield(self, "values", v)
 
     def _evaluate(self, n, f):
-        if chk.is_concrete(self.boundaries) and chk.is_concrete(self.values):
-            if np.ndim(self.boundaries) == 1 and np.ndim(self.values) == 1:
-                return self._evaluate_table(n, f)
-        b = num.as_int(self.boundaries)
+        b = self.boundaries
+        if chk.is_concrete(b) and np.ndim(b) == 1:
+            return self._evaluate_table(n, f)
+        # Traced boundaries (vmap over them): in the step dtype already.
+        b = num.as_int(b)
         v = num.as_float(self.values)
         last = b.shape[-1] - 1
         i = num.count_at_most(self.boundaries, n)
@@ -159,50 +152,87 @@ class piecewise_linear(Schedule):
         between = v_lo * (remaining / length) + v_hi * (done / length)
         return jnp.where(inside, between, jnp.where(i == 0, v_lo, v_hi))
 
-    def _tables(self):
-        """Host tables, one entry per piece ``i`` (0 before the first point,
-        ``len(boundaries)`` after the last): the ends ``b_lo``, ``b_hi`` of the
-        segment and the weights ``v_lo / (b_hi - b_lo)``, ``v_hi / (b_hi -
-        b_lo)``, in float64 rounded once.  The pieces before the first point
-        and after the last are segments of length 1 with equal values at both
-        ends, so that clamping the step into the segment gives the held value
-        exactly."""
-        tables = self.__dict__.get("_table_cache")
-        if tables is None:
-            top = np.iinfo(num.int_dtype()).max
-            b = np.minimum(np.asarray(self.boundaries, np.int64), top)
+    def _tables(self, dtype):
+        """Host tables, one entry per piece ``i`` that a step can reach (``i``
+        boundaries at or below it: 0 before the first point, ``len(boundaries)``
+        after the last; boundaries beyond the top step are never reached).
+
+        ``lo``, ``hi``: the ends of the piece's segment, in the step dtype (an
+        end beyond the top step is stored as the top, and ``rest`` holds how far
+        past the top it lies: only the last reachable segment has one);
+        ``length``: the segment's true length (float64); ``at_lo``, ``at_hi``:
+        which value applies at each end; ``w_lo``, ``w_hi``: those values over
+        the length, in float64 rounded once (with concrete values).  The pieces
+        before the first point and after the last are segments of length 1 with
+        the same value at both ends, so that clamping the step into the segment
+        gives the held value exactly."""
+        cache = self.__dict__.get("_table_cache")
+        key = (np.dtype(dtype).name, chk.is_concrete(self.values))
+        if cache is not None and cache[0] == key:
+            return cache[1]
+        top = int(np.iinfo(dtype).max)
+        b = np.asarray(self.boundaries, np.int64)
+        count = len(b)
+        piece = np.arange(np.searchsorted(b, top, side="right") + 1)
+        at_lo = np.clip(piece - 1, 0, count - 1)
+        at_hi = np.minimum(piece, count - 1)
+        held = (piece == 0) | (piece == count)
+        end = b[at_hi]
+        hi = np.minimum(end, top)
+        lo = np.where(held, hi - 1, b[at_lo])
+        tables = {
+            "lo": lo.astype(dtype),
+            "hi": hi.astype(dtype),
+            "rest": None,
+            "length": np.where(held, 1, np.maximum(end - lo, 1)).astype(np.float64),
+            "at_lo": at_lo.astype(np.int32),
+            "at_hi": at_hi.astype(np.int32),
+        }
+        rest = np.where(held, 0, end - hi)
+        if np.any(rest):  # the last reachable segment ends past the top
+            tables["rest"] = rest.astype(np.float64)
+        if key[1]:
             v = np.asarray(self.values, np.float64)
-            lo = np.concatenate([[b[0] - 1], b])
-            hi = np.concatenate([b, [b[-1]]])
-            lo[-1] = b[-1] - 1
-            v_lo = np.concatenate([[v[0]], v])
-            v_hi = np.concatenate([v, [v[-1]]])
-            length = np.maximum(hi - lo, 1).astype(np.float64)
-            with np.errstate(invalid="ignore", over="ignore"):
-                tables = (lo, hi, v_lo / length, v_hi / length)
-            object.__setattr__(self, "_table_cache", tables)
+            w_lo = v[tables["at_lo"]] / tables["length"]
+            w_hi = v[tables["at_hi"]] / tables["length"]
+            # Weights that the float dtype would flush towards zero (a tiny
+            # value over a segment of ~2**60 steps) are not used: the values
+            # are then read as they are and divided on the device.
+            w = np.abs(np.concatenate([w_lo, w_hi]))
+            if not np.any((w > 0) & (w < np.finfo(num.float_dtype()).tiny)):
+                tables["w_lo"], tables["w_hi"] = w_lo, w_hi
+        object.__setattr__(self, "_table_cache", (key, tables))
         return tables
 
     def _evaluate_table(self, n, f):
-        # The same as the general path below with the per-piece arithmetic
-        # done on the host: one lookup, four reads of 1-D tables, a clamp and
-        # a dot product, so the graph (and its compile time) stays small.
-        lo, hi, w_lo, w_hi = self._tables()
+        # Concrete boundaries: the per-piece arithmetic done on the host, so
+        # the graph is one lookup, reads of 1-D tables, a clamp and a dot
+        # product, and its (compile) cost does not grow with the pieces.
+        tables = self._tables(n.dtype)
+        fdtype = num.float_dtype()
         i = num.count_at_most(self.boundaries, n)
-        b_lo = num.take(lo.astype(n.dtype), i)
-        b_hi = num.take(hi.astype(n.dtype), i)
+        b_lo = num.take(tables["lo"], i)
+        b_hi = num.take(tables["hi"], i)
         t = jnp.minimum(jnp.maximum(n, b_lo), b_hi)
         done = num.real(t - b_lo, None)
         remaining = num.real(b_hi - t, None)
+        if tables["rest"] is not None:  # a segment that ends past the top step
+            remaining = remaining + num.take(tables["rest"].astype(fdtype), i)
         if f is not None:
-            inside = (i > 0) & (i < len(lo) - 1)
+            inside = (i > 0) & (i < len(self.boundaries))
             f = jnp.where(inside, f, jnp.zeros_like(f))
             done, remaining = done + f, remaining - f
-        fdtype = num.float_dtype()
-        return (
-            num.take(w_lo.astype(fdtype), i) * remaining
-            + num.take(w_hi.astype(fdtype), i) * done
-        )
+        if "w_lo" in tables:
+            return (
+                num.take(tables["w_lo"].astype(fdtype), i) * remaining
+                + num.take(tables["w_hi"].astype(fdtype), i) * done
+            )
+        # Traced values (vmap over them) at fixed boundaries.
+        v = num.as_float(self.values)
+        v_lo = jnp.take(v, num.take(tables["at_lo"], i), axis=-1)
+        v_hi = jnp.take(v, num.take(tables["at_hi"], i), axis=-1)
+        length = num.take(tables["length"].astype(fdtype), i)
+        return v_lo * (remaining / length) + v_hi * (done / length)
 
     def breakpoints(self):
         b = self.boundaries
