@@ -296,7 +296,10 @@ class shift(Schedule):
 
     Args:
       schedule: the schedule to shift.
-      steps: k, an integer; the schedule's step 0 happens at step k.
+      steps: k, an integer; the schedule's step 0 happens at step k.  An
+        advance (k < 0) is at most 2**30 steps without ``jax_enable_x64``:
+        the schedule is then read at steps up to ``2**31 - 1 - k``, and those
+        past ``2**31 - 1`` saturate there.
 
     Examples:
       >>> lr = shift(linear(1.0, 0.0, 10), 5)
@@ -307,7 +310,22 @@ class shift(Schedule):
     schedule: Any = param(ScheduleArg())
     steps: Any = param(Steps(low=-(2**63) + 1, allowed="an integer"))
 
+    def __check_init__(self):
+        k, top = self.steps, num.top_step()
+        if chk.is_concrete(k) and k < -((top + 1) // 2):
+            chk.fail(
+                "shift",
+                "steps",
+                k,
+                f"an integer >= -{(top + 1) // 2:,}: advancing a schedule by "
+                f"more moves over half of its steps past {top:,}, the last "
+                "step it can be evaluated at (enable jax_enable_x64 for "
+                "64-bit steps)",
+            )
+
     def _evaluate(self, n, f):
+        # Advanced steps past the top read the schedule there, as a step past
+        # the top does (see the README's step domain).
         n, f = num.clamp_steps(num.sub_steps(n, self.steps), f)
         return self.schedule._evaluate(n, f)
 

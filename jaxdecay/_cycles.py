@@ -314,6 +314,8 @@ def _triangle_position(n, up, down):
 # Cycles longer than this are cut to it: a step reaches at most 2**-37 of
 # one, where the cosine moves by less than 1e-21 of its amplitude.
 _LONGEST = 2**100
+# The most cycles a growing cosine_restarts tabulates.
+_MOST_CYCLES = 100_000
 
 
 def _restarts(first_period, period_mult, top, count=None):
@@ -367,6 +369,21 @@ class cosine_restarts(Schedule):
                 "cosine_restarts: `period_mult` must be a concrete number, "
                 "not a traced value; it fixes the restart steps."
             )
+        m = self.period_mult
+        if m > 1:
+            # The restarts are tabulated on the host, one row per cycle that
+            # starts within the step range.
+            top = num.top_step()
+            cycles = math.log1p(top * (m - 1) / self.first_period) / math.log(m)
+            if cycles > _MOST_CYCLES:
+                chk.fail(
+                    "cosine_restarts",
+                    "period_mult",
+                    m,
+                    f"1 or large enough that at most {_MOST_CYCLES:,} cycles start "
+                    f"before step {top:,} (the restarts are tabulated; this one "
+                    f"would need about {cycles:,.0f} rows)",
+                )
 
     def _constants(self):
         return {"log_mult": (lambda xp, m: xp.log(m), (self.value_mult,))}
