@@ -4,9 +4,8 @@ schedules.
 Each function takes the arguments of the PyTorch class of the same name, minus
 the optimizer, plus the optimizer's learning rate as the keyword-only ``lr``
 (``CyclicLR`` and ``OneCycleLR``, which set the rate themselves, take none), and
-returns a :class:`jaxdecay.Schedule` built from the jaxdecay core (or, for
-``ReduceLROnPlateau``, a :class:`jaxdecay.reduce_on_plateau`).  PyTorch itself is
-not needed.
+returns a :class:`jaxdecay.Schedule` (or, for ``ReduceLROnPlateau``, a
+:class:`jaxdecay.reduce_on_plateau`).  PyTorch itself is not needed.
 
 Index convention: ``schedule(t)`` is the rate PyTorch uses for optimizer update
 ``t``, that is ``scheduler.get_last_lr()[0]`` right after construction for
@@ -14,6 +13,15 @@ Index convention: ``schedule(t)`` is the rate PyTorch uses for optimizer update
 most schedulers recursively (``lr_t = lr_{t-1} * ...``); these are their closed
 forms, with PyTorch's quirks kept (each docstring says which), and agree with
 PyTorch's float64 values to ~1e-7 relative in float32 and ~1e-12 with x64.
+``ChainedScheduler`` and ``SequentialLR`` accept every scheduler of this module
+and reproduce PyTorch's recursive updates of the shared rate (see their
+docstrings for how, and for what it costs).
+
+The schedules are values: each carries the PyTorch scheduler it stands for (its
+kind and arguments), which survives ``jax.tree.map``, pickling and copying, so a
+schedule can be passed to ``SequentialLR``/``ChainedScheduler`` after any of
+them.  It equals (and saves with ``to_config`` as) the core schedule it
+evaluates; ``repr`` shows that core schedule.
 
 With optax::
 
@@ -30,9 +38,11 @@ resume from), and the cases named in each docstring.
 
 from __future__ import annotations
 
+import bisect
+import collections
+import hashlib
 import math
 import numbers
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import jax
@@ -42,7 +52,7 @@ import numpy as np
 from . import _checks as chk
 from . import _numerics as num
 from ._base import Schedule
-from ._compose import from_fn, repeat
+from ._compose import from_fn, repeat, shift
 from ._cycles import cosine_restarts, cyclic, one_cycle
 from ._decay import (
     constant,
@@ -53,6 +63,7 @@ from ._decay import (
     polynomial_decay,
     step_decay,
 )
+from ._fields import Anything, param
 from ._join import join
 from ._piecewise import piecewise_constant
 from ._plateau import reduce_on_plateau
@@ -76,34 +87,94 @@ __all__ = [
     "ReduceLROnPlateau",
 ]
 
+# The most entries of a host table that a composite may need (float64, built
+# once when the schedule is made; see ChainedScheduler).
+_MAX_TABLE = 2**22
+# Functions of the step evaluated on the host: entries tabulated by default.
+_HORIZON = 100_000
+
 
 # ---------------------------------------------------------------------------
-# What SequentialLR and ChainedScheduler need to know about a schedule.
+# The PyTorch identity of a schedule.
 
 
 class _Spec(NamedTuple):
+    """Which PyTorch scheduler a schedule stands for: its class name, the
+    optimizer's rate it was made with (None: it sets its own), and its
+    arguments, checked and normalized (``((name, value), ...)``; None when some
+    argument was a traced value).  Composites rebuild their members from it."""
+
     kind: str
-    # The optimizer's rate the scheduler was made with (None: it sets its own).
     lr: float | None
-    # ``rebuild(lr)``: the same scheduler on another rate; given only when the
-    # scheduler multiplies the optimizer's current rate (``group["lr"] * r_t``),
-    # which is what ChainedScheduler composes.
-    rebuild: Callable[[Any], Schedule] | None
-    # ``restart(previous)``: the schedule when SequentialLR starts it at a
-    # milestone (``_update_lr(0)``), where that differs from the schedule
-    # itself; ``previous`` gives the rate in use just before (float64).
-    restart: Callable[[Callable[[], float]], Schedule] | None = None
+    args: tuple | None
+
+    def arg(self, name):
+        return dict(self.args)[name]
 
 
-def _tag(schedule, spec: _Spec):
-    object.__setattr__(schedule, "_torch_spec", spec)
-    return schedule
+class _TorchScheduler(Schedule):
+    """A PyTorch scheduler ported by :mod:`jaxdecay.torch`: the core schedule
+    ``schedule`` it evaluates, and the PyTorch scheduler it stands for
+    (``spec``, static), which ``SequentialLR`` and ``ChainedScheduler`` read.
+
+    Its value, ``repr``, ``to_config`` and breakpoints are those of
+    ``schedule``; it equals ``schedule`` (and another port only when both the
+    schedule and the PyTorch scheduler are the same).
+    """
+
+    schedule: Any = param(Anything())
+    spec: Any = param(Anything(static_field=True))
+
+    def _evaluate(self, n, f):
+        return self.schedule._evaluate(n, f)
+
+    def breakpoints(self):
+        return self.schedule.breakpoints()
+
+    def to_config(self) -> dict:
+        return self.schedule.to_config()
+
+    def describe(self, steps=None) -> str:
+        return self.schedule.describe(steps)
+
+    def __eq__(self, other):
+        if isinstance(other, _TorchScheduler):
+            return self.spec == other.spec and self.schedule == other.schedule
+        if isinstance(other, Schedule):
+            return self.schedule == other
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(self.schedule)
+
+    def __repr__(self):
+        return repr(self.schedule)
+
+
+def _frozen(value) -> bool:
+    """Whether an argument can be part of a (static, hashable) spec."""
+    if isinstance(value, (tuple, list)):
+        return all(_frozen(v) for v in value)
+    if value is None or isinstance(value, (bool, str, int, float, _Spec)):
+        return True
+    return callable(value)
+
+
+def _port(kind, lr, args, schedule):
+    """The port of a PyTorch ``kind`` scheduler: ``schedule`` with its spec."""
+    args = tuple(args.items())
+    if not (_frozen([v for _, v in args]) and (lr is None or isinstance(lr, float))):
+        args, lr = None, None  # traced arguments: usable alone, not in composites
+    return _TorchScheduler(_core(schedule), _Spec(kind, lr, args))
 
 
 def _spec(schedule):
-    return (
-        schedule.__dict__.get("_torch_spec") if isinstance(schedule, Schedule) else None
-    )
+    return schedule.spec if isinstance(schedule, _TorchScheduler) else None
+
+
+def _core(schedule):
+    """The core schedule of a port (composites are built from core schedules)."""
+    return schedule.schedule if isinstance(schedule, _TorchScheduler) else schedule
 
 
 # ---------------------------------------------------------------------------
@@ -148,7 +219,8 @@ def _last_epoch(func, last_epoch):
 
 
 def _whole(func, name, value, low=None, why=""):
-    """An integer (integral floats accepted) >= ``low``."""
+    """An integer (integral floats accepted) >= ``low``, as a Python int of any
+    size (never narrowed to a machine integer here)."""
     what = "an integer" if low is None else f"an integer >= {low}"
     ok = (
         not isinstance(value, bool)
@@ -164,6 +236,10 @@ def _whole(func, name, value, low=None, why=""):
     return value
 
 
+def _horizon(func, horizon):
+    return _whole(func, "horizon", horizon, low=1)
+
+
 def _positive_gamma(func, gamma):
     if chk.is_concrete(gamma) and (
         isinstance(gamma, numbers.Real) and not isinstance(gamma, bool)
@@ -177,6 +253,10 @@ def _positive_gamma(func, gamma):
                 "alternating-sign rates, which jaxdecay's decays do not represent)",
             )
     return chk.number(func, "gamma", gamma, low=0, low_open=True)
+
+
+# ---------------------------------------------------------------------------
+# Python functions of the step (LambdaLR's lr_lambda, CyclicLR's scale_fn).
 
 
 class _FloatStep:
@@ -211,6 +291,117 @@ class _FloatStep:
         return getattr(self.fn, "__qualname__", None) or repr(self.fn)
 
 
+def _traceable(probe) -> bool:
+    """Whether ``probe`` traces to one number for a scalar integer step."""
+    try:
+        out = jax.eval_shape(
+            lambda s: jnp.asarray(probe(s), num.float_dtype()),
+            jax.ShapeDtypeStruct((), num.int_dtype()),
+        )
+    except Exception:  # noqa: BLE001 - Python control flow on a tracer, and alike
+        return False
+    return out.shape == ()
+
+
+class _HostFn:
+    """``fn(k)`` of a whole number ``k`` evaluated as PyTorch does (a Python int
+    in, a Python float out: float64), for ``k = step`` or, with ``period``, the
+    1-based cycle number ``k = step // period + 1``.
+
+    The values for the first ``horizon`` arguments are computed when the
+    schedule is made and read from a table; a larger argument calls ``fn`` on
+    the host through ``jax.pure_callback`` (under ``jit`` and ``vmap``).  The
+    table stops early at an argument where ``fn`` raises or is not finite: the
+    callback then raises there when that step is evaluated, as PyTorch does at
+    that step.
+    """
+
+    def __init__(self, func, name, fn, horizon, period=None):
+        self.func, self.name, self.fn = func, name, fn
+        self.horizon, self.period = horizon, period
+        first = 1 if period else 0
+        self.first = first
+        values = []
+        for k in range(first, first + horizon):
+            try:
+                v = float(fn(k))
+            except Exception as err:
+                if k == first:
+                    raise ValueError(
+                        f"{func}: `{name}({k})` must give a number, as PyTorch "
+                        f"calls it when the scheduler is made; it raised {err!r}."
+                    ) from err
+                break
+            if not math.isfinite(v):
+                if k == first:
+                    raise ValueError(
+                        f"{func}: `{name}({k})` must be finite (a rate of inf or "
+                        f"NaN is not a schedule); got {name}({k})={v!r}."
+                    )
+                break
+            values.append(v)
+        # Indexed by the argument itself (entries below `first` are never read).
+        self.table = np.asarray([values[0]] * first + values, np.float64)
+        self.__qualname__ = getattr(fn, "__qualname__", None) or repr(fn)
+
+    def _host(self, k):
+        # Under vmap both sides of the lookup run: steps in the table are read
+        # here too, without calling fn.
+        k = np.asarray(k)
+        out = np.array(self.table[np.minimum(k, len(self.table) - 1)], np.float64)
+        for index, arg in np.ndenumerate(k):
+            if arg < len(self.table):
+                continue
+            v = float(self.fn(int(arg)))
+            if not math.isfinite(v):
+                raise ValueError(
+                    f"{self.func}: `{self.name}({int(arg)})` must be finite; got {v!r}."
+                )
+            out[index] = v
+        return out
+
+    def __call__(self, step):
+        if jnp.issubdtype(step.dtype, jnp.floating):
+            step = jnp.floor(step).astype(num.int_dtype())
+        k = step if self.period is None else num.divmod_steps(step, self.period)[0] + 1
+        fdtype = num.float_dtype()
+        table = jnp.asarray(self.table, fdtype)
+
+        def host(k):
+            shape = jax.ShapeDtypeStruct(k.shape, fdtype)
+
+            def call(k):
+                return self._host(k).astype(fdtype)
+
+            return jax.pure_callback(call, shape, k, vmap_method="expand_dims")
+
+        inside = k < jnp.asarray(len(self.table), k.dtype)
+        return jax.lax.cond(inside, lambda k: num.take(table, k), host, k)
+
+    def __eq__(self, other):
+        return (
+            type(other) is _HostFn
+            and self.fn is other.fn
+            and self.horizon == other.horizon
+            and self.period == other.period
+        )
+
+    def __hash__(self):
+        return hash((id(self.fn), self.horizon, self.period))
+
+    def __repr__(self):
+        return self.__qualname__
+
+
+def _of_step(func, name, fn, horizon, period=None):
+    """``fn`` of the step (or of the cycle number) as a schedule: traced by JAX
+    when it can be, else evaluated on the host as PyTorch does."""
+    probe = _FloatStep(fn, period)
+    if _traceable(probe):
+        return from_fn(probe)
+    return from_fn(_HostFn(func, name, fn, horizon, period))
+
+
 class _IntCalls:
     """``fn(epoch)`` called one Python int at a time (as PyTorch calls it), so a
     function of Python numbers is evaluated in float64."""
@@ -223,6 +414,59 @@ class _IntCalls:
             raise TypeError("one epoch at a time")
         return float(self.fn(int(t)))
 
+    def __eq__(self, other):
+        return type(other) is _IntCalls and self.fn is other.fn
+
+    def __hash__(self):
+        return hash(id(self.fn))
+
+
+class _Periodic:
+    """A host table read by the step: ``values[t]`` for ``t < len(values)``,
+    then ``values[start + (t - start) % period]`` (or the last value held, when
+    ``period`` is None).  Fractional steps read the whole step."""
+
+    def __init__(self, values, start=None, period=None):
+        self.values = np.asarray(values, np.float64)
+        self.start, self.period = start, period
+        self._key = hashlib.sha1(self.values.tobytes()).hexdigest()
+        self.__qualname__ = f"torch_table[{len(self.values)}]"
+
+    def __call__(self, step):
+        if jnp.issubdtype(step.dtype, jnp.floating):
+            step = jnp.floor(step).astype(num.int_dtype())
+        size = len(self.values)
+        if self.period is None:
+            index = num.min_steps(step, size - 1)
+        else:
+            late = num.reached(step, self.start)
+            cycled = num.divmod_steps(num.sub_steps(step, self.start), self.period)[1]
+            index = jnp.where(late, cycled + jnp.asarray(self.start, step.dtype), step)
+        return num.take(jnp.asarray(self.values, num.float_dtype()), index)
+
+    def __eq__(self, other):
+        return (
+            type(other) is _Periodic
+            and self._key == other._key
+            and (self.start, self.period) == (other.start, other.period)
+        )
+
+    def __hash__(self):
+        return hash((self._key, self.start, self.period))
+
+    def __repr__(self):
+        return self.__qualname__
+
+
+def _table(values, start=None, period=None):
+    """A host table as a schedule (a number when it holds one value)."""
+    values = np.asarray(values, np.float64)
+    if np.all(values == values[0]):
+        return float(values[0])
+    if period is not None and np.all(values[start:] == values[start]):
+        values, start, period = values[: start + 1], None, None
+    return from_fn(_Periodic(values, start, period))
+
 
 def _host_value(schedule, step) -> float:
     """The schedule at ``step``, evaluated in float64 on the host."""
@@ -231,7 +475,326 @@ def _host_value(schedule, step) -> float:
 
 
 # ---------------------------------------------------------------------------
-# The schedulers.
+# PyTorch's recursive updates on the host, for the composites.
+#
+# Every scheduler here maps the optimizer's current rate g to the next one by
+# an affine map that depends on its own step count only: a multiplier
+# (g * m_e), CosineAnnealingLR (a_e * g + b_e), or a setter that ignores g
+# (LambdaLR, CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts).
+
+_MULTIPLIERS = frozenset(
+    {
+        "StepLR",
+        "MultiStepLR",
+        "ExponentialLR",
+        "ConstantLR",
+        "LinearLR",
+        "PolynomialLR",
+        "MultiplicativeLR",
+    }
+)
+_SETTERS = frozenset(
+    {"LambdaLR", "CyclicLR", "OneCycleLR", "CosineAnnealingWarmRestarts"}
+)
+
+
+def _stepper(spec, base):
+    """PyTorch's ``get_lr`` of a multiplier or of CosineAnnealingLR, in Python
+    floats as PyTorch computes it: ``step(e, g, initial)`` is the rate once
+    ``last_epoch`` is ``e``, from the current rate ``g`` (``initial``: the step
+    made when the scheduler is made)."""
+    kind, a = spec.kind, dict(spec.args)
+    if kind == "StepLR":
+        size, gamma = a["step_size"], a["gamma"]
+        return lambda e, g, initial: g if e == 0 or e % size != 0 else g * gamma
+    if kind == "MultiStepLR":
+        counts, gamma = collections.Counter(a["milestones"]), a["gamma"]
+        return lambda e, g, initial: g if e not in counts else g * gamma ** counts[e]
+    if kind == "ExponentialLR":
+        gamma = a["gamma"]
+        return lambda e, g, initial: g if initial else g * gamma
+    if kind == "ConstantLR":
+        factor, total = a["factor"], a["total_iters"]
+
+        def constant_step(e, g, initial):
+            if e == 0:
+                return g * factor
+            return g if e != total else g * (1.0 / factor)
+
+        return constant_step
+    if kind == "LinearLR":
+        s, end, total = a["start_factor"], a["end_factor"], a["total_iters"]
+
+        def linear_step(e, g, initial):
+            if e == 0:
+                return g * s
+            if initial or e > total:
+                return g
+            return g * (1.0 + (end - s) / (total * s + (e - 1) * (end - s)))
+
+        return linear_step
+    if kind == "PolynomialLR":
+        total, power = a["total_iters"], a["power"]
+
+        def polynomial_step(e, g, initial):
+            if initial or e > total:
+                return g
+            return g * ((1.0 - e / total) / (1.0 - (e - 1) / total)) ** power
+
+        return polynomial_step
+    if kind == "MultiplicativeLR":
+        fn, horizon = a["lr_lambda"], a["horizon"]
+
+        def multiplicative_step(e, g, initial):
+            if initial or e > horizon:  # held after the horizon (see its doc)
+                return g
+            return g * float(fn(e))
+
+        return multiplicative_step
+    if kind == "CosineAnnealingLR":
+        t_max, eta = a["T_max"], a["eta_min"]
+        rise = (base - eta) * (1 - math.cos(math.pi / t_max)) / 2
+
+        def cosine_step(e, g, initial):
+            if initial:
+                return g
+            if (e - 1 - t_max) % (2 * t_max) == 0:
+                return g + rise
+            return (1 + math.cos(math.pi * e / t_max)) / (
+                1 + math.cos(math.pi * (e - 1) / t_max)
+            ) * (g - eta) + eta
+
+        return cosine_step
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def _period(spec):
+    """``(period, onset)``: from step ``onset`` on, the update of step e depends
+    on ``e % period`` only."""
+    kind, a = spec.kind, dict(spec.args)
+    if kind == "StepLR":
+        return a["step_size"], 1
+    if kind == "MultiStepLR":
+        return 1, max([m for m in a["milestones"] if m >= 1], default=0) + 1
+    if kind == "ExponentialLR":
+        return 1, 1
+    if kind in ("ConstantLR", "LinearLR", "PolynomialLR"):
+        return 1, max(a["total_iters"], 0) + 1
+    if kind == "MultiplicativeLR":
+        return 1, a["horizon"] + 1
+    if kind == "CosineAnnealingLR":
+        return 2 * a["T_max"], 1
+    raise AssertionError(kind)  # pragma: no cover
+
+
+def _leaves(spec):
+    """The schedulers a ChainedScheduler steps, nested chains flattened."""
+    if spec.kind == "ChainedScheduler":
+        return [leaf for s in spec.arg("schedulers") for leaf in _leaves(s)]
+    return [spec]
+
+
+def _context(leaves, lr):
+    """Each scheduler's ``base_lrs`` and the optimizer's ``initial_lr`` once all
+    are made, in order, on one optimizer of rate ``lr``: the first scheduler
+    records the rate as ``initial_lr`` (CyclicLR first sets the rate to its
+    ``base_lr``), which the later ones take as their base; OneCycleLR
+    overwrites it with ``max_lr / div_factor``.  Also returns, for each
+    CyclicLR (None for the others), the rate of its first step: the
+    ``initial_lr`` then (PyTorch sets its ``base_lrs`` to ``base_lr`` only
+    after that step)."""
+    initial, bases, firsts = None, [], []
+    for spec in leaves:
+        if spec.kind == "CyclicLR":
+            initial = spec.arg("base_lr") if initial is None else initial
+            bases.append(spec.arg("base_lr"))
+            # Its first step, made before it sets base_lrs to base_lr, starts
+            # the cycle from initial_lr.
+            firsts.append(initial)
+            continue
+        if spec.kind == "OneCycleLR":
+            initial = spec.arg("max_lr") / spec.arg("div_factor")
+        else:
+            initial = lr if initial is None else initial
+        bases.append(initial)
+        firsts.append(None)
+    return bases, (lr if initial is None else initial), firsts
+
+
+def _one_cycle_group(func, leaves):
+    """OneCycleLR reads its rates from the optimizer, where the last one made
+    wrote them: two that disagree are not represented."""
+    seen = {
+        (s.arg("max_lr"), s.arg("div_factor"), s.arg("final_div_factor"))
+        for s in leaves
+        if s.kind == "OneCycleLR"
+    }
+    if len(seen) > 1:
+        raise ValueError(
+            f"{func}: every OneCycleLR in `schedulers` must have the same max_lr, "
+            "div_factor and final_div_factor (in PyTorch they share the "
+            "optimizer's initial_lr, max_lr and min_lr, written by the last one "
+            f"made); got (max_lr, div_factor, final_div_factor) in {sorted(seen)}."
+        )
+
+
+def _fold(func, steps, e, g, initial):
+    """One step of every scheduler of ``steps`` ((spec, stepper), in order)."""
+    for spec, step in steps:
+        try:
+            g = step(e, g, initial)
+        except ZeroDivisionError:
+            raise ValueError(
+                f"{func}: `schedulers` must not hold a {spec.kind} that PyTorch "
+                f"divides by zero when it steps it at its step {e} (here: "
+                "total_iters=0, stepped from SequentialLR); got "
+                f"{spec.kind}{dict(spec.args)}."
+            ) from None
+    return g
+
+
+def _room(func, size, what):
+    if size > _MAX_TABLE:
+        raise ValueError(
+            f"{func}: `schedulers` must give rates that repeat within "
+            f"{_MAX_TABLE:,} steps (PyTorch's chained update of {what} is "
+            "recursive, tabulated here in float64 until its values repeat); got "
+            f"a chain that needs {size:,} steps."
+        )
+
+
+def _periods(pairs):
+    period, onset = 1, 1
+    for spec, _ in pairs:
+        p, o = _period(spec)
+        period, onset = math.lcm(period, p), max(onset, o)
+    return period, onset
+
+
+def _chain(func, leaves, bases, start, initial, firsts=None):
+    """PyTorch's ChainedScheduler of ``leaves`` (in order, with their bases),
+    on a shared rate that is ``start`` before step 0.  Step 0 is each
+    scheduler's initial step (``initial``: the steps made when they are made)
+    or a plain ``step()`` (a chain started by SequentialLR)."""
+    pairs = [
+        (spec, None if spec.kind in _SETTERS else _stepper(spec, base))
+        for spec, base in zip(leaves, bases, strict=True)
+    ]
+    setters = [i for i, s in enumerate(leaves) if s.kind in _SETTERS]
+    if setters:
+        # The last scheduler that sets the rate decides it at every step; the
+        # ones after it map its value by an affine map of the step, tabulated.
+        j = setters[-1]
+        value = _make(leaves[j], bases[j])
+        first = firsts[j] if firsts else None
+        if initial and first is not None and first != leaves[j].arg("base_lr"):
+            value = join([constant(first), shift(value, -1)], [1])
+        after = pairs[j + 1 :]
+        if not after:
+            return value
+        period, onset = _periods(after)
+        size = onset + period
+        _room(func, size, f"{leaves[j].kind} and what follows it")
+        lo, hi = np.empty(size), np.empty(size)
+        for t in range(size):
+            lo[t] = _fold(func, after, t, 0.0, initial and t == 0)
+            hi[t] = _fold(func, after, t, 1.0, initial and t == 0)
+        scale, offset = _table(hi - lo, onset, period), _table(lo, onset, period)
+        out = value if scale == 1.0 else value * scale
+        return out if offset == 0.0 else out + offset
+    if all(s.kind in _MULTIPLIERS for s in leaves):
+        # Each multiplies the rate by its own factor: a product.  A plain first
+        # step differs from the initial one by a constant factor.
+        rate = start
+        if not initial:
+            for pair in pairs:
+                plain = _fold(func, [pair], 0, 1.0, False)
+                first = _fold(func, [pair], 0, 1.0, True)
+                if plain != first:  # ExponentialLR, PolynomialLR, MultiplicativeLR
+                    rate *= plain / first
+        out = _make(leaves[0], rate)
+        for spec in leaves[1:]:
+            out = out * _make(spec, 1.0)
+        return out
+    # CosineAnnealingLR with multipliers: the chain forgets its past at each
+    # step where a cosine reaches eta_min (its factor is 0 there), so once the
+    # multipliers repeat, the rates repeat too: tabulated up to there.
+    period, onset = _periods(pairs)
+    t_maxes = [s.arg("T_max") for s in leaves if s.kind == "CosineAnnealingLR"]
+    reset = min(onset + (t - onset) % (2 * t) for t in t_maxes)
+    size = reset + period
+    _room(func, size, "CosineAnnealingLR with other schedulers")
+    values, g = np.empty(size), start
+    for t in range(size):
+        g = _fold(func, pairs, t, g, initial and t == 0)
+        values[t] = g
+    return _table(values, reset, period)
+
+
+def _trajectory(func, spec, base, start):
+    """A scheduler started by its initial step on the rate ``start``, with
+    ``base_lrs`` ``base``."""
+    if spec.kind in _MULTIPLIERS:
+        return _make(spec, start)
+    if spec.kind in _SETTERS or start == base:
+        return _make(spec, base)
+    return _chain(func, [spec], [base], start, True)
+
+
+def _restart(func, spec, base, previous, index):
+    """A scheduler started by SequentialLR at a milestone > 0: PyTorch sets its
+    step count to 0 and its rate by its closed form (``_update_lr(0)``), or by
+    ``get_lr`` where it has none, then steps it."""
+    kind = spec.kind
+    if kind in ("ChainedScheduler", "SequentialLR"):
+        chk.fail(
+            func,
+            f"schedulers[{index}]",
+            kind,
+            "a scheduler that PyTorch can start at a milestone > 0 (it raises "
+            "NotImplementedError for a ChainedScheduler or SequentialLR there; "
+            "a ChainedScheduler may come first)",
+        )
+    a = dict(spec.args)
+    total = a.get("total_iters")
+    if kind in ("LinearLR", "PolynomialLR") and total == 0:
+        raise ValueError(
+            f"{func}: `total_iters` must not be 0 in a SequentialLR after the "
+            "first milestone (PyTorch divides by total_iters when it starts "
+            f"the scheduler there); got total_iters=0 in schedulers[{index}]."
+        )
+    if kind == "MultiStepLR":
+        # The closed form counts every milestone <= 0.
+        kept = [max(m, 0) for m in a["milestones"]]
+        return multistep_decay(base, kept, a["gamma"])
+    if kind == "ConstantLR" and total <= 0:
+        factor = a["factor"]
+        return constant(base * (factor + (1 - factor)))
+    if kind == "LinearLR" and total < 0:
+        s, end = a["start_factor"], a["end_factor"]
+        return constant(base * (s + (end - s) * total / total))
+    if kind == "PolynomialLR" and total < 0:
+        return constant(base * (1.0 - total / total) ** a["power"])
+    if kind == "MultiplicativeLR":
+        # get_lr: the rate in use, times lr_lambda(0).
+        return _make(spec, previous() * float(a["lr_lambda"](0)))
+    # The closed form at step 0 is the base; then the scheduler's own steps.
+    return _make(spec, base)
+
+
+# ---------------------------------------------------------------------------
+# The schedulers: each is built by a maker of its (checked) arguments and of
+# the rate it starts from, so the composites can rebuild it on another rate.
+
+
+def _make(spec, base):
+    """The scheduler of ``spec`` alone, on an optimizer whose rate (and
+    ``initial_lr``) is ``base``."""
+    return _MAKERS[spec.kind](dict(spec.args), base)
+
+
+def _make_step(a, base):
+    return step_decay(base, a["step_size"], a["gamma"])
 
 
 def StepLR(step_size, gamma=0.1, last_epoch=-1, *, lr):  # noqa: N802
@@ -243,8 +806,9 @@ def StepLR(step_size, gamma=0.1, last_epoch=-1, *, lr):  # noqa: N802
     Built on :class:`jaxdecay.step_decay`.
 
     Args:
-      step_size: S, a positive integer.  (PyTorch fails at ``step_size=0`` and
-        treats a negative size as its absolute value; both are rejected.)
+      step_size: S, a positive integer (of any size).  (PyTorch fails at
+        ``step_size=0`` and treats a negative size as its absolute value; both
+        are rejected.)
       gamma: the factor, > 0 (PyTorch accepts gamma <= 0: rejected, not
         representable by the decay).
       last_epoch: only -1.
@@ -260,11 +824,12 @@ def StepLR(step_size, gamma=0.1, last_epoch=-1, *, lr):  # noqa: N802
     _last_epoch(name, last_epoch)
     step_size = _whole(name, "step_size", step_size, low=1)
     gamma = _positive_gamma(name, gamma)
+    args = {"step_size": step_size, "gamma": gamma}
+    return _port(name, lr, args, _make_step(args, lr))
 
-    def make(rate):
-        return step_decay(rate, step_size, gamma)
 
-    return _tag(make(lr), _Spec(name, lr, make))
+def _make_multistep(a, base):
+    return multistep_decay(base, [m for m in a["milestones"] if m >= 0], a["gamma"])
 
 
 def MultiStepLR(milestones, gamma=0.1, last_epoch=-1, *, lr):  # noqa: N802
@@ -298,16 +863,12 @@ def MultiStepLR(milestones, gamma=0.1, last_epoch=-1, *, lr):  # noqa: N802
         _whole(name, "milestones", m, why=" (each milestone)") for m in milestones
     )
     gamma = _positive_gamma(name, gamma)
+    args = {"milestones": tuple(ms), "gamma": gamma}
+    return _port(name, lr, args, _make_multistep(args, lr))
 
-    def make(rate, clamp=False):
-        kept = [max(m, 0) for m in ms] if clamp else [m for m in ms if m >= 0]
-        return multistep_decay(rate, kept, gamma)
 
-    # Started by SequentialLR, PyTorch's closed form counts every milestone <= 0.
-    return _tag(
-        make(lr),
-        _Spec(name, lr, make, restart=lambda previous: make(lr, clamp=True)),
-    )
+def _make_exponential(a, base):
+    return exponential_decay(base, a["gamma"])
 
 
 def ExponentialLR(gamma, last_epoch=-1, *, lr):  # noqa: N802
@@ -331,12 +892,17 @@ def ExponentialLR(gamma, last_epoch=-1, *, lr):  # noqa: N802
     name = "ExponentialLR"
     lr = _lr(name, lr)
     _last_epoch(name, last_epoch)
-    gamma = _positive_gamma(name, gamma)
+    args = {"gamma": _positive_gamma(name, gamma)}
+    return _port(name, lr, args, _make_exponential(args, lr))
 
-    def make(rate):
-        return exponential_decay(rate, gamma)
 
-    return _tag(make(lr), _Spec(name, lr, make))
+def _make_cosine(a, base):
+    t_max, eta_min = a["T_max"], a["eta_min"]
+    down = cosine_decay(base, t_max, end_value=eta_min)
+    up = cosine_decay(eta_min, t_max, end_value=base)
+    wave = join([down, up], [t_max])
+    # A period beyond the largest step (2**63 - 1) never restarts.
+    return wave if 2 * t_max > 2**63 - 1 else repeat(wave, 2 * t_max)
 
 
 def CosineAnnealingLR(T_max, eta_min=0.0, last_epoch=-1, *, lr):  # noqa: N802, N803
@@ -352,7 +918,7 @@ def CosineAnnealingLR(T_max, eta_min=0.0, last_epoch=-1, *, lr):  # noqa: N802, 
     :class:`jaxdecay.cosine_decay` halves.
 
     Args:
-      T_max: half period, a positive integer (PyTorch fails at 0).
+      T_max: half period, a positive integer of any size (PyTorch fails at 0).
       eta_min: the lowest rate.
       last_epoch: only -1.
       lr: the optimizer's learning rate.
@@ -366,10 +932,12 @@ def CosineAnnealingLR(T_max, eta_min=0.0, last_epoch=-1, *, lr):  # noqa: N802, 
     lr = _lr(name, lr)
     _last_epoch(name, last_epoch)
     t_max = _whole(name, "T_max", T_max, low=1)
-    eta_min = chk.number(name, "eta_min", eta_min)
-    down = cosine_decay(lr, t_max, end_value=eta_min)
-    up = cosine_decay(eta_min, t_max, end_value=lr)
-    return _tag(repeat(join([down, up], [t_max]), 2 * t_max), _Spec(name, lr, None))
+    args = {"T_max": t_max, "eta_min": chk.number(name, "eta_min", eta_min)}
+    return _port(name, lr, args, _make_cosine(args, lr))
+
+
+def _make_warm_restarts(a, base):
+    return cosine_restarts(base, a["T_0"], float(a["T_mult"]), 1.0, a["eta_min"])
 
 
 def CosineAnnealingWarmRestarts(  # noqa: N802
@@ -414,8 +982,17 @@ def CosineAnnealingWarmRestarts(  # noqa: N802
     if isinstance(eta_min, bool) or not isinstance(eta_min, (float, int)):
         chk.fail(name, "eta_min", eta_min, "a float or an int")
     eta_min = chk.number(name, "eta_min", eta_min)
-    schedule = cosine_restarts(lr, int(T_0), float(T_mult), 1.0, eta_min)
-    return _tag(schedule, _Spec(name, lr, None))
+    args = {"T_0": int(T_0), "T_mult": int(T_mult), "eta_min": eta_min}
+    return _port(name, lr, args, _make_warm_restarts(args, lr))
+
+
+def _make_cyclic(a, base):
+    base_lr, peak = a["base_lr"], a["max_lr"]
+    up, down = a["step_size_up"], a["step_size_down"]
+    if a["scale"] is None:
+        return cyclic(base_lr, peak, up, down, mode=a["mode"], gamma=a["gamma"])
+    height = cyclic(0.0, peak - base_lr, up, down)
+    return height * a["scale"] + base_lr
 
 
 def CyclicLR(  # noqa: N802
@@ -431,6 +1008,8 @@ def CyclicLR(  # noqa: N802
     base_momentum=0.8,
     max_momentum=0.9,
     last_epoch=-1,
+    *,
+    horizon=_HORIZON,
 ):
     r"""PyTorch's ``CyclicLR`` (cyclical learning rates): no ``lr``, the cycle
     sets the rate.
@@ -443,6 +1022,12 @@ def CyclicLR(  # noqa: N802
     or ``scale_fn(cycle)`` / ``scale_fn(t)`` (``scale_mode`` ``"cycle"`` /
     ``"iterations"``), where ``cycle`` counts from 1.  Built on
     :class:`jaxdecay.cyclic` (and :class:`jaxdecay.from_fn` for ``scale_fn``).
+
+    ``scale_fn`` is any Python function of an int, as in PyTorch; it is
+    evaluated as :func:`LambdaLR` evaluates ``lr_lambda`` (traced by JAX when
+    it can be, else in float64 on the host: a table of its first ``horizon``
+    values, then a host call per evaluation; see :func:`LambdaLR` for the
+    cost).
 
     ``cycle_momentum``, ``base_momentum`` and ``max_momentum`` concern the
     optimizer's momentum only: they are accepted and do not affect the rate.
@@ -457,19 +1042,26 @@ def CyclicLR(  # noqa: N802
       mode: ``"triangular"``, ``"triangular2"`` or ``"exp_range"``; ignored
         when ``scale_fn`` is given.
       gamma: for ``"exp_range"``, > 0.
-      scale_fn: a custom amplitude scale, a JAX-traceable function; it receives
-        the cycle number or the step as a float array of integer values.
+      scale_fn: a custom amplitude scale, a function of the cycle number or
+        of the step (an int).
       scale_mode: ``"cycle"`` or ``"iterations"`` (PyTorch takes any other
         string as ``"iterations"``; here it is an error).
       cycle_momentum: momentum only (ignored).
       base_momentum: momentum only (ignored).
       max_momentum: momentum only (ignored).
       last_epoch: only -1.
+      horizon: keyword only: how many values of a ``scale_fn`` that JAX cannot
+        trace are tabulated when the schedule is made (cycles 1..horizon, or
+        steps 0..horizon-1); default 100,000.
 
     Examples:
       >>> lr = CyclicLR(0.01, 0.1, step_size_up=10, mode="triangular2")
       >>> print(f"{lr(0):.3f} {lr(10):.3f} {lr(20):.3f} {lr(30):.3f}")
       0.010 0.100 0.010 0.055
+      >>> halve = lambda cycle: 1 if cycle < 3 else 0.5
+      >>> lr = CyclicLR(0.01, 0.1, step_size_up=5, scale_fn=halve)
+      >>> print(f"{lr(5):.3f} {lr(25):.3f}")
+      0.100 0.055
     """
     name = "CyclicLR"
     base = _rate(name, "base_lr", base_lr)
@@ -489,20 +1081,19 @@ def CyclicLR(  # noqa: N802
             "one of 'triangular', 'triangular2', 'exp_range' when `scale_fn` is None",
         )
     _last_epoch(name, last_epoch)
+    args = {"base_lr": base, "max_lr": peak, "step_size_up": up, "step_size_down": down}
     if scale_fn is None:
-        if mode == "exp_range":
-            gamma = _positive_gamma(name, gamma)
-        else:
-            gamma = 1.0
-        schedule = cyclic(base, peak, up, down, mode=mode, gamma=gamma)
+        gamma = _positive_gamma(name, gamma) if mode == "exp_range" else 1.0
+        args.update(mode=mode, gamma=gamma, scale=None)
     else:
         if not callable(scale_fn):
             chk.fail(name, "scale_fn", scale_fn, "a callable or None", TypeError)
         chk.choice(name, "scale_mode", scale_mode, ("cycle", "iterations"))
         period = up + down if scale_mode == "cycle" else None
-        height = cyclic(0.0, peak - base, up, down)
-        schedule = height * from_fn(_FloatStep(scale_fn, period)) + base
-    return _tag(schedule, _Spec(name, None, None))
+        horizon = _horizon(name, horizon)
+        scale = _of_step(name, "scale_fn", scale_fn, horizon, period)
+        args.update(mode=mode, gamma=None, scale=scale)
+    return _port(name, None, args, _make_cyclic(args, None))
 
 
 def _anneal(kind, start, end, pct):
@@ -510,6 +1101,64 @@ def _anneal(kind, start, end, pct):
     if kind == "cos":
         return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
     return (end - start) * pct + start
+
+
+def _one_cycle_phases(a):
+    """PyTorch's phases: (end step, start rate, end rate)."""
+    total, pct = a["total_steps"], a["pct_start"]
+    peak = a["max_lr"]
+    initial = peak / a["div_factor"]
+    low = initial / a["final_div_factor"]
+    if a["three_phase"]:
+        return [
+            (float(pct * total) - 1, initial, peak),
+            (float(2 * pct * total) - 2, peak, initial),
+            (total - 1, initial, low),
+        ]
+    return [(float(pct * total) - 1, initial, peak), (total - 1, peak, low)]
+
+
+def _one_cycle_value(a, step):
+    """PyTorch's rate at ``step``, or None where it divides by zero."""
+    start = 0.0
+    phases = _one_cycle_phases(a)
+    for i, (end, lo, hi) in enumerate(phases):
+        if step <= end or i == len(phases) - 1:
+            if end == start:
+                return None
+            return _anneal(a["anneal_strategy"], lo, hi, (step - start) / (end - start))
+        start = end
+    raise AssertionError  # pragma: no cover
+
+
+def _make_one_cycle(a, base):
+    total, pct, strategy = a["total_steps"], a["pct_start"], a["anneal_strategy"]
+    peak, div = a["max_lr"], a["div_factor"]
+    if a["three_phase"] and pct > 0.5:
+        # The rise and the fall back to the initial rate, over 2 pT - 1 steps.
+        length = int(float(2 * pct * total)) - 1
+        cycle = one_cycle(
+            peak,
+            length,
+            pct_start=pct * total / length,
+            div_factor=div,
+            final_div_factor=1.0,
+            anneal=strategy,
+        )
+    else:
+        cycle = one_cycle(
+            peak,
+            total,
+            pct_start=pct,
+            div_factor=div,
+            final_div_factor=a["final_div_factor"],
+            anneal=strategy,
+            three_phase=a["three_phase"],
+        )
+    last = _one_cycle_value(a, total)
+    if last is None:
+        last = _one_cycle_value(a, total - 1)
+    return join([cycle, constant(last)], [total])
 
 
 def OneCycleLR(  # noqa: N802
@@ -609,31 +1258,16 @@ def OneCycleLR(  # noqa: N802
     )
     three_phase = chk.flag(name, "three_phase", three_phase)
     _last_epoch(name, last_epoch)
-
-    # PyTorch's phases: (end step, start rate, end rate).
-    initial = peak / div
-    low = initial / final_div
-    if three_phase:
-        phases = [
-            (float(pct_start * total) - 1, initial, peak),
-            (float(2 * pct_start * total) - 2, peak, initial),
-            (total - 1, initial, low),
-        ]
-    else:
-        phases = [(float(pct_start * total) - 1, initial, peak), (total - 1, peak, low)]
-
-    def torch_value(step):
-        """PyTorch's rate at ``step``, or None where it divides by zero."""
-        start = 0.0
-        for i, (end, a, b) in enumerate(phases):
-            if step <= end or i == len(phases) - 1:
-                if end == start:
-                    return None
-                return _anneal(anneal_strategy, a, b, (step - start) / (end - start))
-            start = end
-        raise AssertionError  # pragma: no cover
-
-    if torch_value(0) is None:
+    args = {
+        "max_lr": peak,
+        "total_steps": total,
+        "pct_start": pct_start,
+        "anneal_strategy": anneal_strategy,
+        "div_factor": div,
+        "final_div_factor": final_div,
+        "three_phase": bool(three_phase),
+    }
+    if _one_cycle_value(args, 0) is None:
         chk.fail(
             name,
             "pct_start",
@@ -652,30 +1286,14 @@ def OneCycleLR(  # noqa: N802
                 "2 * pct_start * total_steps is a whole number >= total_steps + 2 "
                 f"(the only cases represented); got total_steps={total} and",
             )
-        # The rise and the fall back to the initial rate, over 2 pT - 1 steps.
-        length = int(twice) - 1
-        cycle = one_cycle(
-            peak,
-            length,
-            pct_start=pct_start * total / length,
-            div_factor=div,
-            final_div_factor=1.0,
-            anneal=anneal_strategy,
-        )
-    else:
-        cycle = one_cycle(
-            peak,
-            total,
-            pct_start=pct_start,
-            div_factor=div,
-            final_div_factor=final_div,
-            anneal=anneal_strategy,
-            three_phase=three_phase,
-        )
-    last = torch_value(total)
-    if last is None:
-        last = torch_value(total - 1)
-    return _tag(join([cycle, constant(last)], [total]), _Spec(name, None, None))
+    return _port(name, None, args, _make_one_cycle(args, None))
+
+
+def _make_linear(a, base):
+    start, total = a["start_factor"], a["total_iters"]
+    if total <= 0:
+        return constant(base * start)
+    return base * linear(start, a["end_factor"], total)
 
 
 def LinearLR(  # noqa: N802
@@ -707,23 +1325,15 @@ def LinearLR(  # noqa: N802
     end = chk.number(name, "end_factor", end_factor, low=0, high=1)
     total = _whole(name, "total_iters", total_iters)
     _last_epoch(name, last_epoch)
+    args = {"start_factor": start, "end_factor": end, "total_iters": total}
+    return _port(name, lr, args, _make_linear(args, lr))
 
-    def make(rate):
-        if total <= 0:
-            return constant(rate * start)
-        return rate * linear(start, end, total)
 
-    def restart(previous):
-        # SequentialLR starts it with PyTorch's closed form at step 0.
-        if total == 0:
-            raise ValueError(
-                f"{name}: `total_iters` must not be 0 in a SequentialLR after the "
-                "first milestone (PyTorch divides by total_iters when it starts "
-                "the scheduler there); got total_iters=0."
-            )
-        return constant(lr * (start + (end - start))) if total < 0 else make(lr)
-
-    return _tag(make(lr), _Spec(name, lr, make, restart))
+def _make_constant(a, base):
+    factor, total = a["factor"], a["total_iters"]
+    if total <= 0:
+        return constant(base * factor)
+    return base * piecewise_constant([total], [factor, 1.0])
 
 
 def ConstantLR(factor=1.0 / 3, total_iters=5, last_epoch=-1, *, lr):  # noqa: N802
@@ -762,18 +1372,15 @@ def ConstantLR(factor=1.0 / 3, total_iters=5, last_epoch=-1, *, lr):  # noqa: N8
             "positive when total_iters >= 1 (PyTorch divides by the factor at "
             f"step total_iters); got total_iters={total} and",
         )
+    args = {"factor": factor, "total_iters": total}
+    return _port(name, lr, args, _make_constant(args, lr))
 
-    def make(rate):
-        if total <= 0:
-            return constant(rate * factor)
-        return rate * piecewise_constant([total], [factor, 1.0])
 
-    def restart(previous):
-        if total <= 0:
-            return constant(lr * (factor + (1 - factor)))
-        return make(lr)
-
-    return _tag(make(lr), _Spec(name, lr, make, restart))
+def _make_polynomial(a, base):
+    total, power = a["total_iters"], a["power"]
+    if total <= 0 or power == 0:
+        return constant(base)
+    return polynomial_decay(base, 0.0, total, power)
 
 
 def PolynomialLR(total_iters=5, power=1.0, last_epoch=-1, *, lr):  # noqa: N802
@@ -787,7 +1394,7 @@ def PolynomialLR(total_iters=5, power=1.0, last_epoch=-1, *, lr):  # noqa: N802
     :class:`jaxdecay.polynomial_decay`.
 
     Args:
-      total_iters: T, an integer.
+      total_iters: T, an integer (of any size).
       power: p >= 0.
       last_epoch: only -1.
       lr: the optimizer's learning rate.
@@ -809,24 +1416,8 @@ def PolynomialLR(total_iters=5, power=1.0, last_epoch=-1, *, lr):  # noqa: N802
         "total_iters with a negative power)",
     )
     _last_epoch(name, last_epoch)
-
-    def make(rate):
-        if total <= 0 or power == 0:
-            return constant(rate)
-        return polynomial_decay(rate, 0.0, total, power)
-
-    def restart(previous):
-        if total == 0:
-            raise ValueError(
-                f"{name}: `total_iters` must not be 0 in a SequentialLR after the "
-                "first milestone (PyTorch divides by total_iters when it starts "
-                "the scheduler there); got total_iters=0."
-            )
-        if total < 0:
-            return constant(lr if power == 0 else 0.0)
-        return make(lr)
-
-    return _tag(make(lr), _Spec(name, lr, make, restart))
+    args = {"total_iters": total, "power": power}
+    return _port(name, lr, args, _make_polynomial(args, lr))
 
 
 def _one_function(name, lr_lambda, allowed):
@@ -844,35 +1435,79 @@ def _one_function(name, lr_lambda, allowed):
         chk.fail(name, "lr_lambda", lr_lambda, allowed, TypeError)
 
 
-def LambdaLR(lr_lambda, last_epoch=-1, *, lr):  # noqa: N802
+def _make_lambda(a, base):
+    return base * a["factor"]
+
+
+def LambdaLR(lr_lambda, last_epoch=-1, *, lr, horizon=_HORIZON):  # noqa: N802
     r"""PyTorch's ``LambdaLR``: the rate is ``lr`` times a function of the step.
 
     .. math:: \eta_t = \text{lr}\cdot\lambda(t)
 
-    ``lr_lambda`` must be a JAX-traceable function of the step (it runs inside
-    ``jax.jit``): write it with operators, ``jnp`` functions and
-    ``jnp.where`` instead of Python ``if``/``min``.  It receives the step as a
-    float array holding whole numbers (so ``0.95 ** epoch`` and
-    ``(epoch + 1) / 10`` work under JAX's dtype rules; ``epoch // 30`` still
-    floors), and is evaluated in the default float dtype (float32 unless x64 is
-    enabled).  A list of per-group functions is rejected.  Built with
+    ``lr_lambda`` is any Python function of the epoch, as in PyTorch: with
+    ``if``, ``min``, ``max`` or ``math`` as well as with operators and ``jnp``
+    functions.  It is used in one of two ways, chosen when the schedule is
+    made, both working under ``jax.jit`` and ``jax.vmap``:
+
+    - traced (when calling it on a JAX value works): it runs inside the
+      compiled schedule, on the step as a float array holding a whole number
+      (so ``0.95 ** epoch`` and ``(epoch + 1) / 10`` work; ``epoch // 30``
+      still floors), in the default float dtype; it costs what its operations
+      cost;
+    - on the host, as PyTorch evaluates it (a Python int in, float64 out), for
+      every other function: ``lr_lambda(0)`` ... ``lr_lambda(horizon - 1)`` are
+      computed when the schedule is made (``horizon`` Python calls) and read
+      from a table (one read per evaluation, as cheap as a constant rate); a
+      step >= ``horizon`` calls ``lr_lambda`` on the host through
+      ``jax.pure_callback``: a round trip to the host per evaluation (on a
+      CPU about 80 us per jitted call, 14 times a constant rate, where a
+      table read costs 1.2 times: ``benchmarks/bench_torch_lambda.py``); an
+      array of steps (``vmap``) makes that round trip for the whole array
+      once.  Every step is exact; ``horizon`` only moves that cost.  If
+      ``lr_lambda`` raises (or gives inf/NaN) at some step, the table stops
+      there and evaluating that step raises, as PyTorch does at that step.
+
+    A list of per-group functions is rejected.  Built with
     :class:`jaxdecay.from_fn`.
 
     Args:
-      lr_lambda: a traceable function of the step.
+      lr_lambda: a function of the epoch.
       last_epoch: only -1.
       lr: the optimizer's learning rate.
+      horizon: keyword only: the steps tabulated for a function JAX cannot
+        trace (default 100,000).
 
     Examples:
       >>> lr = LambdaLR(lambda epoch: 0.5 ** (epoch // 3), lr=0.1)
       >>> print(f"{lr(2):.3f} {lr(3):.3f} {lr(6):.4f}")
       0.100 0.050 0.0250
+      >>> warm = LambdaLR(lambda e: min((e + 1) / 10, (10 / (e + 1)) ** 0.5), lr=1.0)
+      >>> print(f"{warm(4):.2f} {warm(9):.2f} {warm(39):.2f}")
+      0.50 1.00 0.50
+      >>> print(f"{jax.jit(warm)(10**6):.6f}")
+      0.003162
     """
     name = "LambdaLR"
     lr = _lr(name, lr)
     _one_function(name, lr_lambda, "a function of the step")
     _last_epoch(name, last_epoch)
-    return _tag(lr * from_fn(_FloatStep(lr_lambda)), _Spec(name, lr, None))
+    horizon = _horizon(name, horizon)
+    args = {
+        "lr_lambda": lr_lambda,
+        "horizon": horizon,
+        "factor": _of_step(name, "lr_lambda", lr_lambda, horizon),
+    }
+    return _port(name, lr, args, _make_lambda(args, lr))
+
+
+def _make_multiplicative(a, base):
+    try:
+        return recurrence(base, a["factor"], a["horizon"])
+    except ValueError as err:
+        raise ValueError(
+            f"MultiplicativeLR: `lr_lambda(epoch)` must be finite and >= 0 for "
+            f"epochs 1..horizon ({err})"
+        ) from err
 
 
 def MultiplicativeLR(lr_lambda, last_epoch=-1, *, lr, horizon=10_000):  # noqa: N802
@@ -885,7 +1520,8 @@ def MultiplicativeLR(lr_lambda, last_epoch=-1, *, lr, horizon=10_000):  # noqa: 
     Built on :class:`jaxdecay.recurrence`: ``lr_lambda`` is called with Python
     ints (as PyTorch calls it) for t = 1..``horizon`` when the schedule is made,
     the running product is taken in float64, and the rate is held after
-    ``horizon``.  Its values must be finite and >= 0.
+    ``horizon`` (the factor is taken as 1 there, in ``ChainedScheduler`` and
+    ``SequentialLR`` too).  Its values must be finite and >= 0.
 
     Args:
       lr_lambda: a function of the epoch (an int) giving the factor.
@@ -904,25 +1540,31 @@ def MultiplicativeLR(lr_lambda, last_epoch=-1, *, lr, horizon=10_000):  # noqa: 
     _one_function(name, lr_lambda, "a function of the epoch")
     _last_epoch(name, last_epoch)
     horizon = chk.integer(name, "horizon", horizon, low=1)
-    factor = _IntCalls(lr_lambda)
-
-    def make(rate):
-        try:
-            return recurrence(rate, factor, horizon)
-        except ValueError as err:
-            raise ValueError(
-                f"{name}: `lr_lambda(epoch)` must be finite and >= 0 for epochs "
-                f"1..horizon ({err})"
-            ) from err
-
-    def restart(previous):
-        # SequentialLR starts it from the rate in use, times lr_lambda(0).
-        return make(previous() * float(lr_lambda(0)))
-
-    return _tag(make(lr), _Spec(name, lr, make, restart))
+    args = {"lr_lambda": lr_lambda, "horizon": horizon, "factor": _IntCalls(lr_lambda)}
+    return _port(name, lr, args, _make_multiplicative(args, lr))
 
 
-def _members(func, schedulers, lr):
+_MAKERS = {
+    "StepLR": _make_step,
+    "MultiStepLR": _make_multistep,
+    "ExponentialLR": _make_exponential,
+    "CosineAnnealingLR": _make_cosine,
+    "CosineAnnealingWarmRestarts": _make_warm_restarts,
+    "CyclicLR": _make_cyclic,
+    "OneCycleLR": _make_one_cycle,
+    "LinearLR": _make_linear,
+    "ConstantLR": _make_constant,
+    "PolynomialLR": _make_polynomial,
+    "LambdaLR": _make_lambda,
+    "MultiplicativeLR": _make_multiplicative,
+}
+
+
+# ---------------------------------------------------------------------------
+# The composites.
+
+
+def _members(func, schedulers, lr, sequential_ok=False):
     if isinstance(schedulers, Schedule) or not isinstance(schedulers, (list, tuple)):
         chk.fail(func, "schedulers", schedulers, "a list of schedulers", TypeError)
     if len(schedulers) < 1:
@@ -940,10 +1582,24 @@ def _members(func, schedulers, lr):
                 func,
                 f"schedulers[{i}]",
                 s,
-                "a scheduler made by jaxdecay.torch (in this process: the "
-                "description of what it does in PyTorch is not kept by pickling "
-                "or by passing it through jax transformations)",
+                "a scheduler made by jaxdecay.torch",
                 TypeError,
+            )
+        if spec.args is None:
+            chk.fail(
+                func,
+                f"schedulers[{i}]",
+                s,
+                "a scheduler made from concrete numbers (this one was made from "
+                "traced values, inside jit or vmap)",
+            )
+        if spec.kind == "SequentialLR" and not sequential_ok:
+            chk.fail(
+                func,
+                f"schedulers[{i}]",
+                spec.kind,
+                "a scheduler other than SequentialLR (nested in a composite, "
+                "PyTorch steps or restarts it inconsistently: not represented)",
             )
         if spec.lr is not None and spec.lr != lr:
             raise ValueError(
@@ -961,19 +1617,32 @@ def SequentialLR(schedulers, milestones, last_epoch=-1, *, lr):  # noqa: N802
 
     .. math:: \eta_t = s_i(t - m_{i-1}), \quad m_{i-1} \le t < m_i
 
-    As in PyTorch: the first value is the first value of the scheduler in use
-    at step 0 (a milestone at 0 skips the schedulers before it); at a milestone
-    > 0 PyTorch starts the next scheduler with its closed form at step 0 and
-    then steps it, which gives the scheduler's own values except for
-    ``MultiplicativeLR`` (it continues from the rate in use, times
-    ``lr_lambda(0)``), ``ConstantLR``/``LinearLR``/``PolynomialLR`` with
-    ``total_iters <= 0`` (their closed form at 0) and ``MultiStepLR`` with
-    negative milestones.  Built on :class:`jaxdecay.join`.
+    The schedulers are taken as PyTorch's user makes them: in list order, on
+    one optimizer of rate ``lr``, just before the ``SequentialLR``.  As in
+    PyTorch:
+
+    - at step 0 the optimizer's rate is reset to its ``initial_lr`` (``lr``,
+      or ``max_lr / div_factor`` of a ``OneCycleLR`` in the list, which
+      overwrites it, or the ``base_lr`` of a first ``CyclicLR``) and the
+      scheduler in use at step 0 makes its first step from it (a milestone at
+      0 skips the schedulers before it);
+    - at a milestone > 0 PyTorch starts the next scheduler with its closed
+      form at step 0 and then steps it, which gives the scheduler's own values
+      except for ``MultiplicativeLR`` (it continues from the rate in use,
+      times ``lr_lambda(0)``), ``ConstantLR``/``LinearLR``/``PolynomialLR``
+      with ``total_iters <= 0`` (their closed form at 0) and ``MultiStepLR``
+      with negative milestones;
+    - a ``ChainedScheduler`` runs only first (PyTorch raises
+      ``NotImplementedError`` when it starts one at a milestone); its
+      schedulers then make a plain step at step 0 (``ExponentialLR``
+      multiplies by ``gamma`` there, ``CosineAnnealingLR`` rises by its ratio
+      of cosines); see :func:`ChainedScheduler` for how it is evaluated.
+
+    Built on :class:`jaxdecay.join`.
 
     Args:
-      schedulers: schedulers made by this module with the same ``lr`` (not
-        ``CyclicLR``, ``OneCycleLR``, ``SequentialLR``, ``ChainedScheduler`` or
-        ``ReduceLROnPlateau``).
+      schedulers: schedulers made by this module (not ``SequentialLR`` or
+        ``ReduceLROnPlateau``), those that take ``lr`` with the same ``lr``.
       milestones: ``len(schedulers) - 1`` sorted integers.
       last_epoch: only -1.
       lr: the optimizer's learning rate.
@@ -988,17 +1657,6 @@ def SequentialLR(schedulers, milestones, last_epoch=-1, *, lr):  # noqa: N802
     name = "SequentialLR"
     lr = _lr(name, lr)
     specs = _members(name, schedulers, lr)
-    for i, spec in enumerate(specs):
-        if spec.kind in ("CyclicLR", "OneCycleLR", "SequentialLR", "ChainedScheduler"):
-            chk.fail(
-                name,
-                f"schedulers[{i}]",
-                spec.kind,
-                "a scheduler of the optimizer's rate (CyclicLR and OneCycleLR "
-                "overwrite the optimizer's initial rate, and nested "
-                "SequentialLR/ChainedScheduler cannot be restarted at a "
-                "milestone, in PyTorch; not represented)",
-            )
     if isinstance(milestones, (str, bytes, dict)) or np.ndim(milestones) != 1:
         chk.fail(name, "milestones", milestones, "a list of integers", TypeError)
     ms = [_whole(name, "milestones", m, why=" (each milestone)") for m in milestones]
@@ -1015,34 +1673,80 @@ def SequentialLR(schedulers, milestones, last_epoch=-1, *, lr):  # noqa: N802
             "sorted (PyTorch bisects them, which only makes sense when sorted)",
         )
     _last_epoch(name, last_epoch)
+    # Every scheduler made, in order: their bases and the optimizer's
+    # initial_lr, to which SequentialLR resets the rate.
+    groups = [_leaves(s) for s in specs]
+    leaves = [leaf for g in groups for leaf in g]
+    _one_cycle_group(name, leaves)
+    bases, initial, _ = _context(leaves, lr)
+    first = bisect.bisect_right(ms, 0)
     bounds = [max(m, 0) for m in ms]
-    pieces = [schedulers[0]]
-    for k in range(1, len(schedulers)):
-        s, spec, m = schedulers[k], specs[k], ms[k - 1]
-        if m >= 1 and spec.restart is not None:
+    pieces, at = [], 0
+    for k, (spec, group) in enumerate(zip(specs, groups, strict=True)):
+        own = bases[at : at + len(group)]
+        at += len(group)
+        if k < first:  # skipped by a milestone <= 0: never runs
+            pieces.append(constant(0.0))
+        elif k == first:
+            if spec.kind == "ChainedScheduler":
+                pieces.append(_chain(name, group, own, initial, False))
+            else:
+                pieces.append(_trajectory(name, spec, own[0], initial))
+        else:
             so_far = join(list(pieces), bounds[: k - 1])
-            s = spec.restart(lambda so_far=so_far, m=m: _host_value(so_far, m - 1))
-        pieces.append(s)
-    return _tag(join(pieces, bounds), _Spec(name, lr, None))
+            m = ms[k - 1]
+            pieces.append(
+                _restart(
+                    name,
+                    spec,
+                    own[0],
+                    lambda so_far=so_far, m=m: _host_value(so_far, m - 1),
+                    k,
+                )
+            )
+    args = {"schedulers": tuple(specs), "milestones": tuple(ms)}
+    return _port(name, lr, args, join(pieces, bounds))
 
 
 def ChainedScheduler(schedulers, *, lr):  # noqa: N802
-    r"""PyTorch's ``ChainedScheduler``: every scheduler steps the same rate.
+    r"""PyTorch's ``ChainedScheduler``: at every step, each scheduler in turn
+    updates the optimizer's shared rate.
 
-    .. math:: \eta_t = \text{lr}\prod_i \frac{s_i(t)}{\text{lr}}
+    The schedulers are taken as PyTorch's user makes them: in list order, on
+    one optimizer of rate ``lr`` (so the rate at step 0 is what their first
+    steps, made when they are made, leave).  PyTorch's update of each
+    scheduler is its recursive (chainable) form on the rate it finds: a
+    product for ``StepLR``, ``MultiStepLR``, ``ExponentialLR``,
+    ``ConstantLR``, ``LinearLR``, ``PolynomialLR`` and ``MultiplicativeLR``;
+    :math:`\eta \mapsto \eta_{min} + r_t(\eta - \eta_{min})` (a ratio of
+    cosines, with a shift after each minimum) for ``CosineAnnealingLR``; and a
+    rate set regardless of the one found for ``LambdaLR``, ``CyclicLR``,
+    ``OneCycleLR`` and ``CosineAnnealingWarmRestarts``.  Evaluated exactly, at
+    every step:
 
-    PyTorch's chain is a product only when each scheduler multiplies the rate
-    it finds (``StepLR``, ``MultiStepLR``, ``ExponentialLR``, ``ConstantLR``,
-    ``LinearLR``, ``PolynomialLR``, ``MultiplicativeLR``, or a chain of them).
-    Others (``LambdaLR``, ``CosineAnnealingLR``, ``CosineAnnealingWarmRestarts``,
-    ``CyclicLR``, ``OneCycleLR``, ``SequentialLR``) set or shift the rate, so a
-    chain of them with anything else gives values that no product of schedules
-    reproduces: rejected (a chain of one scheduler is that scheduler).  Built
-    with schedule arithmetic.  PyTorch's optional ``optimizer`` argument is
-    replaced by ``lr``.
+    - only products: a product of schedules (any number of steps);
+    - with a scheduler that sets the rate: the last such scheduler's value
+      mapped by the schedulers after it (``a_t\,s(t) + b_t``), whose factors
+      ``a_t, b_t`` are computed in float64 when the schedule is made until
+      they repeat (steps up to the last milestone/``total_iters``, plus a
+      period: ``step_size``, ``2 T_max``, ...) and read from that table;
+    - ``CosineAnnealingLR`` with products: the rates themselves, computed in
+      float64 by PyTorch's recursion when the schedule is made, up to where
+      they repeat (a cosine's minimum after the last change of the products,
+      plus a common period), and read from that table.
+
+    A table costs about a microsecond per entry and scheduler to build (a
+    second for ``T_max = 300_000``), and is a constant of the compiled
+    schedule (4 bytes per entry in float32); evaluating it is one read.  A
+    chain whose table would exceed 4,194,304 entries (a ``T_max`` over about
+    1.4 million, or periods with a huge least common multiple) is rejected.
+    ``MultiplicativeLR``'s factor is 1 after its ``horizon``.  PyTorch's
+    optional ``optimizer`` argument is replaced by ``lr``.
 
     Args:
-      schedulers: schedulers made by this module with the same ``lr``.
+      schedulers: schedulers made by this module (chains are flattened; not
+        ``ReduceLROnPlateau``, nor ``SequentialLR`` unless alone), those that
+        take ``lr`` with the same ``lr``.
       lr: the optimizer's learning rate.
 
     Examples:
@@ -1051,31 +1755,24 @@ def ChainedScheduler(schedulers, *, lr):  # noqa: N802
       >>> lr = ChainedScheduler([warm, decay], lr=1.0)
       >>> print(" ".join(f"{lr(t):.4f}" for t in range(4)))
       0.1000 0.0900 0.8100 0.7290
+      >>> # PyTorch's rise after the minimum adds steps of the full cosine: the
+      >>> # halving at step 2 is gone from step 4 on.
+      >>> cos = CosineAnnealingLR(4, eta_min=0.01, lr=0.1)
+      >>> lr = ChainedScheduler([cos, MultiStepLR([2], gamma=0.5, lr=0.1)], lr=0.1)
+      >>> print(" ".join(f"{lr(t):.4f}" for t in range(0, 12, 2)))
+      0.1000 0.0275 0.0100 0.0550 0.1000 0.0550
     """
     name = "ChainedScheduler"
     lr = _lr(name, lr)
-    specs = _members(name, schedulers, lr)
-    if len(schedulers) == 1:
+    alone = isinstance(schedulers, (list, tuple)) and len(schedulers) == 1
+    specs = _members(name, schedulers, lr, sequential_ok=alone)
+    if alone:
         return schedulers[0]
-    for i, spec in enumerate(specs):
-        if spec.rebuild is None:
-            chk.fail(
-                name,
-                f"schedulers[{i}]",
-                spec.kind,
-                "a scheduler that multiplies the current rate (StepLR, "
-                "MultiStepLR, ExponentialLR, ConstantLR, LinearLR, PolynomialLR, "
-                "MultiplicativeLR or a ChainedScheduler of them): chained with "
-                "others, PyTorch's result is not a product of schedules",
-            )
-
-    def make(rate):
-        out = specs[0].rebuild(rate)
-        for spec in specs[1:]:
-            out = out * spec.rebuild(1.0)
-        return out
-
-    return _tag(make(lr), _Spec(name, lr, make))
+    leaves = [leaf for s in specs for leaf in _leaves(s)]
+    _one_cycle_group(name, leaves)
+    bases, _, firsts = _context(leaves, lr)
+    args = {"schedulers": tuple(specs)}
+    return _port(name, lr, args, _chain(name, leaves, bases, lr, True, firsts))
 
 
 def ReduceLROnPlateau(  # noqa: N802

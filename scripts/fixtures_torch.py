@@ -6,6 +6,14 @@ writes it to ``tests/fixtures/torch.json``, as does running this file::
 
     python scripts/fixtures_torch.py
 
+Running this file also writes ``tests/fixtures/torch_lambdas.json``
+(``generate_lambdas()``): cases whose functions (``lr_lambda``, ``scale_fn``)
+use Python control flow (``if``, ``min``, ``max``, ``math``), which only work on
+Python numbers.  That document holds the source of each function under
+``"functions"`` (``{name: "lambda e: ..."}``, evaluated with ``math`` in scope),
+and its cases name them as ``{"__fn__": name}``.  Arguments that only the port
+takes (``lr``, ``horizon``) are not passed to PyTorch.
+
 The rates are PyTorch's own: Python floats (float64), computed by its recursive
 ``step()``.  ``values[t]`` is ``get_last_lr()[0]`` right after construction
 (t = 0) and after the t-th ``step()``; for ``ReduceLROnPlateau``, ``values[i]``
@@ -27,6 +35,25 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from peers import FIXTURES, FUNCTIONS  # noqa: E402
+
+# Functions with Python control flow (for torch_lambdas.json), as source text:
+# the tests evaluate the same text.
+PYTHON_FUNCTIONS = {
+    "warmup_sqrt": "lambda e: min((e + 1) / 10, (10 / (e + 1)) ** 0.5)",
+    "if_stairs": "lambda e: 1.0 if e < 5 else (0.1 if e < 15 else 0.01)",
+    "math_cosine_20": "lambda e: 0.5 * (1 + math.cos(math.pi * min(e, 20) / 20))",
+    "max_linear_30": "lambda e: max(0.05, 1 - e / 30)",
+    "every_5th_0.9": "lambda e: 0.9 if e % 5 == 0 else 1.0",
+    "halve_after_2": "lambda c: 1.0 if c < 3 else 0.5 ** (c - 2)",
+    "max_linear_40": "lambda i: max(0.2, 1 - i / 40)",
+    "sqrt_decay": "lambda e: 1 / math.sqrt(max(e, 1))",
+}
+# Keyword arguments of the port that PyTorch does not take.
+PORT_ONLY = ("lr", "horizon")
+
+
+def python_functions():
+    return {k: eval(v, {"math": math}) for k, v in PYTHON_FUNCTIONS.items()}  # noqa: S307
 
 
 def _sched(name, *args, **kwargs):
@@ -497,6 +524,7 @@ def cases():
             15,
         ),
     ]
+    c += composite_cases(lr)
     # ReduceLROnPlateau
     rop = "ReduceLROnPlateau"
     falling = [
@@ -555,6 +583,356 @@ def cases():
     return c
 
 
+def composite_cases(lr):
+    """ChainedScheduler and SequentialLR with schedulers that are not products
+    (PyTorch's recursive updates, past T_max included)."""
+    ch, seq = "ChainedScheduler", "SequentialLR"
+    cos = _sched("CosineAnnealingLR", 10, eta_min=1e-3, **lr)
+    return [
+        # torch's own test: compound_cosanneal_and_multistep_lr, and past T_max.
+        case(
+            "ChainedScheduler-cosine-eta-multistep",
+            ch,
+            [[cos, _sched("MultiStepLR", [2, 5, 9, 33], 0.1, **lr)]],
+            lr,
+            70,
+        ),
+        case(
+            "ChainedScheduler-multistep-cosine",
+            ch,
+            [
+                [
+                    _sched("MultiStepLR", [3, 8], 0.5, **lr),
+                    _sched("CosineAnnealingLR", 6, 0.01, **lr),
+                ]
+            ],
+            lr,
+            60,
+        ),
+        case(
+            "ChainedScheduler-cosine-exponential",
+            ch,
+            [
+                [
+                    _sched("CosineAnnealingLR", 7, 0.002, **lr),
+                    _sched("ExponentialLR", 0.95, **lr),
+                    _sched("StepLR", 4, 0.8, **lr),
+                ]
+            ],
+            lr,
+            120,
+        ),
+        case(
+            "ChainedScheduler-lambda-exponential",
+            ch,
+            [
+                [
+                    _sched("LambdaLR", _fn("linear_warmup_10"), **lr),
+                    _sched("ExponentialLR", 0.9, **lr),
+                ]
+            ],
+            lr,
+            30,
+        ),
+        case(
+            "ChainedScheduler-step-cyclic-cosine",
+            ch,
+            [
+                [
+                    _sched("StepLR", 5, 0.5, **lr),
+                    _sched("CyclicLR", 0.01, 0.1, step_size_up=3),
+                    _sched("CosineAnnealingLR", 4, 0.001, **lr),
+                ]
+            ],
+            lr,
+            40,
+        ),
+        case(
+            "ChainedScheduler-onecycle-cosine",
+            ch,
+            [
+                [
+                    _sched("OneCycleLR", 1.0, total_steps=30),
+                    _sched("CosineAnnealingLR", 4, 0.001, **lr),
+                ]
+            ],
+            lr,
+            30,
+        ),
+        case(
+            "ChainedScheduler-warm-restarts-multistep",
+            ch,
+            [
+                [
+                    _sched("CosineAnnealingWarmRestarts", 3, 2, 0.001, **lr),
+                    _sched("MultiStepLR", [4, 9], 0.5, **lr),
+                ]
+            ],
+            lr,
+            40,
+        ),
+        case(
+            "ChainedScheduler-nested",
+            ch,
+            [
+                [
+                    _sched(
+                        ch,
+                        [
+                            _sched("StepLR", 2, 0.5, **lr),
+                            _sched("CosineAnnealingLR", 3, 0.01, **lr),
+                        ],
+                        **lr,
+                    ),
+                    _sched("LinearLR", 0.5, total_iters=6, **lr),
+                ]
+            ],
+            lr,
+            40,
+        ),
+        case(
+            "SequentialLR-chained-first",
+            seq,
+            [
+                [
+                    _sched(
+                        ch,
+                        [
+                            _sched("ConstantLR", 0.5, 3, **lr),
+                            _sched("ExponentialLR", 0.9, **lr),
+                        ],
+                        **lr,
+                    ),
+                    _sched("CosineAnnealingLR", 5, 0.01, **lr),
+                ],
+                [6],
+            ],
+            lr,
+            30,
+        ),
+        case(
+            "SequentialLR-chained-cosine-polynomial",
+            seq,
+            [
+                [
+                    _sched(
+                        ch,
+                        [
+                            _sched("CosineAnnealingLR", 4, 0.01, **lr),
+                            _sched("PolynomialLR", 6, 2.0, **lr),
+                        ],
+                        **lr,
+                    ),
+                    _sched("StepLR", 3, 0.5, **lr),
+                ],
+                [15],
+            ],
+            lr,
+            30,
+        ),
+        case(
+            "SequentialLR-cosine-eta-warm-restarts",
+            seq,
+            [
+                [
+                    _sched("CosineAnnealingLR", 5, 0.01, **lr),
+                    _sched("CosineAnnealingWarmRestarts", 3, 2, 0.002, **lr),
+                ],
+                [12],
+            ],
+            lr,
+            40,
+        ),
+        case(
+            "SequentialLR-warmup-onecycle",
+            seq,
+            [
+                [
+                    _sched("LinearLR", 0.1, total_iters=5, **lr),
+                    _sched("OneCycleLR", 1.0, total_steps=20),
+                ],
+                [5],
+            ],
+            lr,
+            25,
+        ),
+        case(
+            "SequentialLR-onecycle-step",
+            seq,
+            [
+                [
+                    _sched("OneCycleLR", 1.0, total_steps=10),
+                    _sched("StepLR", 3, 0.5, **lr),
+                ],
+                [10],
+            ],
+            lr,
+            25,
+        ),
+        case(
+            "SequentialLR-cyclic-cosine",
+            seq,
+            [
+                [
+                    _sched("CyclicLR", 0.01, 0.1, step_size_up=2),
+                    _sched("CosineAnnealingLR", 5, **lr),
+                ],
+                [8],
+            ],
+            lr,
+            25,
+        ),
+        case(
+            "SequentialLR-milestone-0-chained",
+            seq,
+            [
+                [
+                    _sched("ExponentialLR", 0.5, **lr),
+                    _sched(
+                        ch,
+                        [
+                            _sched("ExponentialLR", 0.9, **lr),
+                            _sched("CosineAnnealingLR", 3, **lr),
+                        ],
+                        **lr,
+                    ),
+                ],
+                [0],
+            ],
+            lr,
+            25,
+        ),
+    ]
+
+
+def lambda_cases():
+    """Cases whose functions use Python control flow (torch_lambdas.json);
+    some with a small ``horizon``, so steps past it are evaluated on the host
+    one by one."""
+    lr = {"lr": 0.1}
+    ch, seq = "ChainedScheduler", "SequentialLR"
+    return [
+        case("LambdaLR-python-warmup-sqrt", "LambdaLR", [_fn("warmup_sqrt")], lr, 60),
+        case(
+            "LambdaLR-python-if-horizon",
+            "LambdaLR",
+            [_fn("if_stairs")],
+            {"horizon": 8, **lr},
+            25,
+        ),
+        case("LambdaLR-python-math", "LambdaLR", [_fn("math_cosine_20")], lr, 30),
+        case(
+            "LambdaLR-python-max-horizon",
+            "LambdaLR",
+            [_fn("max_linear_30")],
+            {"horizon": 1, **lr},
+            40,
+        ),
+        case(
+            "MultiplicativeLR-python-if",
+            "MultiplicativeLR",
+            [_fn("every_5th_0.9")],
+            lr,
+            30,
+        ),
+        case(
+            "CyclicLR-python-scale-cycle",
+            "CyclicLR",
+            [0.01, 0.1],
+            {"step_size_up": 3, "scale_fn": _fn("halve_after_2"), "horizon": 2},
+            40,
+        ),
+        case(
+            "CyclicLR-python-scale-iterations",
+            "CyclicLR",
+            [0.01, 0.1],
+            {
+                "step_size_up": 2,
+                "step_size_down": 3,
+                "scale_fn": _fn("max_linear_40"),
+                "scale_mode": "iterations",
+            },
+            50,
+        ),
+        case(
+            "ChainedScheduler-python-lambda-exponential",
+            ch,
+            [
+                [
+                    _sched("LambdaLR", _fn("warmup_sqrt"), **lr),
+                    _sched("ExponentialLR", 0.95, **lr),
+                ]
+            ],
+            lr,
+            40,
+        ),
+        case(
+            "ChainedScheduler-exponential-python-lambda-cosine",
+            ch,
+            [
+                [
+                    _sched("ExponentialLR", 0.9, **lr),
+                    _sched("LambdaLR", _fn("sqrt_decay"), horizon=12, **lr),
+                    _sched("CosineAnnealingLR", 5, 0.01, **lr),
+                ]
+            ],
+            lr,
+            40,
+        ),
+        case(
+            "ChainedScheduler-python-cyclic-step",
+            ch,
+            [
+                [
+                    _sched(
+                        "CyclicLR",
+                        0.01,
+                        0.1,
+                        step_size_up=3,
+                        scale_fn=_fn("halve_after_2"),
+                    ),
+                    _sched("StepLR", 5, 0.5, **lr),
+                ]
+            ],
+            lr,
+            40,
+        ),
+        case(
+            "SequentialLR-python-lambda-cosine",
+            seq,
+            [
+                [
+                    _sched("LambdaLR", _fn("warmup_sqrt"), **lr),
+                    _sched("CosineAnnealingLR", 6, 0.001, **lr),
+                ],
+                [10],
+            ],
+            lr,
+            40,
+        ),
+        case(
+            "SequentialLR-chained-python-lambda",
+            seq,
+            [
+                [
+                    _sched(
+                        ch,
+                        [
+                            _sched("LambdaLR", _fn("if_stairs"), **lr),
+                            _sched("CosineAnnealingLR", 4, 0.01, **lr),
+                        ],
+                        **lr,
+                    ),
+                    _sched("MultiplicativeLR", _fn("every_5th_0.9"), **lr),
+                ],
+                [12],
+            ],
+            lr,
+            30,
+        ),
+    ]
+
+
 def _torch_arg(value, optimizer):
     if isinstance(value, list):
         return [_torch_arg(v, optimizer) for v in value]
@@ -562,14 +940,14 @@ def _torch_arg(value, optimizer):
         if "__schedule__" in value:
             return _torch_scheduler(value, optimizer, "__schedule__")
         if "__fn__" in value:
-            return FUNCTIONS[value["__fn__"]]
+            return {**FUNCTIONS, **python_functions()}[value["__fn__"]]
         return {k: _torch_arg(v, optimizer) for k, v in value.items()}
     return value
 
 
 def _torch_scheduler(spec, optimizer, key="name"):
     cls = getattr(lr_scheduler, spec[key])
-    kwargs = {k: v for k, v in spec.get("kwargs", {}).items() if k != "lr"}
+    kwargs = {k: v for k, v in spec.get("kwargs", {}).items() if k not in PORT_ONLY}
     args = _torch_arg(spec.get("args", []), optimizer)
     kwargs = _torch_arg(kwargs, optimizer)
     if spec[key] == "ChainedScheduler":
@@ -597,23 +975,40 @@ def run(spec):
     return out
 
 
-def generate() -> dict:
-    """The fixture document: every case with PyTorch's float64 rates."""
+def _record(specs) -> list:
     out = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for spec in cases():
+        for spec in specs:
             values = [float(v) for v in run(spec)]
             assert all(math.isfinite(v) for v in values), spec["id"]
             spec = {k: v for k, v in spec.items() if k != "_steps"}
             spec["values"] = values
             out.append(spec)
-    return {"peer": "torch", "version": torch.__version__, "cases": out}
+    return out
+
+
+def generate() -> dict:
+    """The fixture document: every case with PyTorch's float64 rates."""
+    return {"peer": "torch", "version": torch.__version__, "cases": _record(cases())}
+
+
+def generate_lambdas() -> dict:
+    """The document of the cases with Python-control-flow functions."""
+    return {
+        "peer": "torch",
+        "version": torch.__version__,
+        "functions": PYTHON_FUNCTIONS,
+        "cases": _record(lambda_cases()),
+    }
 
 
 if __name__ == "__main__":
-    doc = generate()
     FIXTURES.mkdir(exist_ok=True)
-    path = FIXTURES / "torch.json"
-    path.write_text(json.dumps(doc, indent=1) + "\n")
-    print(f"{path}: {len(doc['cases'])} cases")
+    for file, doc in (
+        ("torch.json", generate()),
+        ("torch_lambdas.json", generate_lambdas()),
+    ):
+        path = FIXTURES / file
+        path.write_text(json.dumps(doc, indent=1) + "\n")
+        print(f"{path}: {len(doc['cases'])} cases")

@@ -1,5 +1,7 @@
-"""``jaxdecay.torch`` against PyTorch's own rates (``tests/fixtures/torch.json``,
-written by ``scripts/fixtures_torch.py`` from torch 2.13's schedulers).
+"""``jaxdecay.torch`` against PyTorch's own rates (``tests/fixtures/torch.json``
+and ``tests/fixtures/torch_lambdas.json``, written by
+``scripts/fixtures_torch.py`` from torch 2.13's schedulers; the second holds
+cases whose functions use Python control flow, with their source).
 
 Tolerances: ``rtol=1e-6`` in float32 and ``rtol=1e-12`` with x64, against
 PyTorch's float64 values.  Rates that fall to (near) zero (the bottom of a
@@ -11,8 +13,12 @@ its case.  PyTorch itself is not needed.
 from __future__ import annotations
 
 import collections
+import json
+import math
 import pickle
+from unittest import mock
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -24,7 +30,13 @@ import jaxdecay as jd
 import jaxdecay.torch as jt
 
 DOC = peers.load("torch")
-CASES = DOC["cases"]
+LAMBDAS = peers.load("torch_lambdas")
+# The Python-control-flow functions of torch_lambdas.json, from their source.
+PYTHON_FUNCTIONS = {
+    name: eval(source, {"math": math})  # noqa: S307 - our own fixture's text
+    for name, source in LAMBDAS["functions"].items()
+}
+CASES = DOC["cases"] + LAMBDAS["cases"]
 SCHEDULES = [c for c in CASES if "metrics" not in c]
 PLATEAUS = [c for c in CASES if "metrics" in c]
 RTOL32, RTOL64 = 1e-6, 1e-12
@@ -32,6 +44,12 @@ RTOL32, RTOL64 = 1e-6, 1e-12
 
 def ids(cases):
     return [c["id"] for c in cases]
+
+
+def build(case):
+    """The port's schedule of a case (its functions looked up by name)."""
+    with mock.patch.dict(peers.FUNCTIONS, PYTHON_FUNCTIONS):
+        return peers.build(case, jt)
 
 
 # Every case is evaluated on the same steps 0..255 (then cut to its length), so
@@ -47,8 +65,9 @@ def evaluate(mode, schedule, n):
 
 
 def test_fixtures_come_from_torch():
-    assert DOC["peer"] == "torch"
-    assert DOC["version"].startswith("2.13")
+    for doc in (DOC, LAMBDAS):
+        assert doc["peer"] == "torch"
+        assert doc["version"].startswith("2.13")
 
 
 def test_every_name_has_several_configurations():
@@ -69,7 +88,7 @@ MODES = [
 
 @pytest.mark.parametrize("case, mode", MODES)
 def test_matches_torch_float32(case, mode):
-    schedule = peers.build(case, jt)
+    schedule = build(case)
     assert isinstance(schedule, jd.Schedule)
     got = evaluate(mode, schedule, len(case["values"]))
     assert got.dtype == jnp.float32
@@ -96,7 +115,7 @@ def x64():
     ids=ids(SCHEDULES),
 )
 def test_matches_torch_x64(case, x64):
-    schedule = peers.build(case, jt)  # built with x64 on, as test_x64.py does
+    schedule = build(case)  # built with x64 on, as test_x64.py does
     got = evaluate("jit", schedule, len(case["values"]))
     assert got.dtype == jnp.float64
     peers.check(got, case["values"], RTOL64)
@@ -183,7 +202,168 @@ def test_vmap_over_steps_and_pickle():
     np.testing.assert_array_equal(run(again, steps), run(lr, steps))
 
 
+# -- Python functions (lr_lambda, scale_fn) ------------------------------------
+
+WARMUP = PYTHON_FUNCTIONS["warmup_sqrt"]  # min((e + 1) / 10, (10 / (e + 1)) ** 0.5)
+FAR = np.array([0, 9, 15, 16, 17, 1000, 10**6, 2**31 - 1], np.int32)
+
+
+@pytest.mark.parametrize("rtol", [RTOL32, RTOL64], ids=["float32", "x64"])
+def test_python_lambda_is_exact_at_every_step(rtol):
+    # Steps below the horizon read the table, the others call the host.
+    with jax.enable_x64(rtol == RTOL64):
+        lr = jt.LambdaLR(WARMUP, lr=0.1, horizon=16)
+        want = np.array([0.1 * WARMUP(int(t)) for t in FAR])
+        one = jax.jit(lr)
+        chex.assert_trees_all_close(
+            np.array([one(t) for t in FAR], np.float64), want, rtol=rtol
+        )
+        chex.assert_trees_all_close(
+            np.asarray(jax.jit(jax.vmap(lr))(FAR), np.float64), want, rtol=rtol
+        )
+
+
+def test_python_lambda_runs_on_the_host_and_a_traceable_one_in_jax():
+    host = jt.LambdaLR(WARMUP, lr=0.1)
+    traced = jt.LambdaLR(lambda e: jnp.minimum((e + 1) / 10, 1.0), lr=0.1)
+    assert "pure_callback" in str(jax.make_jaxpr(host)(jnp.int32(5)))
+    assert "pure_callback" not in str(jax.make_jaxpr(traced)(jnp.int32(5)))
+
+
+def test_python_lambda_raises_where_pytorch_does():
+    lr = jt.LambdaLR(lambda e: 1.0 if e < 50 else [][0], lr=0.1, horizon=100)
+    chex.assert_trees_all_close(jax.jit(lr)(49), jnp.float32(0.1), rtol=RTOL32)
+    # The host's error comes back through XLA (its type depends on the backend).
+    with pytest.raises((jax.errors.JaxRuntimeError, ValueError), match="IndexError"):
+        jax.jit(lr)(50).block_until_ready()
+
+
+def test_python_lambda_with_optax_past_the_horizon():
+    lr = jt.LambdaLR(lambda e: 1.0 if e < 2 else 0.5, lr=0.1, horizon=1)
+    opt = optax.inject_hyperparams(optax.sgd)(learning_rate=lr)
+    params = jnp.zeros(2)
+    update = jax.jit(lambda state: opt.update(jnp.ones(2), state, params)[1])
+    state, seen = opt.init(params), []
+    for _ in range(4):
+        state = update(state)
+        seen.append(float(state.hyperparams["learning_rate"]))
+    np.testing.assert_allclose(seen, [0.1, 0.1, 0.05, 0.05], rtol=RTOL32)
+
+
+# -- composites -------------------------------------------------------------------
+
+
+def chained_cosine_multistep(t_max, eta_min, milestones, gamma, lr, n):
+    """PyTorch's ChainedScheduler([CosineAnnealingLR, MultiStepLR]) by its
+    recursive rules (torch 2.13's get_lr), in Python floats: the float64
+    reference for steps past the fixtures."""
+    g, out = lr, [lr]
+    for e in range(1, n):
+        if (e - 1 - t_max) % (2 * t_max) == 0:
+            g = g + (lr - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
+        else:
+            ratio = (1 + math.cos(math.pi * e / t_max)) / (
+                1 + math.cos(math.pi * (e - 1) / t_max)
+            )
+            g = ratio * (g - eta_min) + eta_min
+        g = g * gamma ** milestones.count(e)
+        out.append(g)
+    return np.array(out)
+
+
+COMPOUND = next(c for c in CASES if c["id"] == "ChainedScheduler-cosine-eta-multistep")
+
+
+def test_reference_recursion_is_torch():
+    got = chained_cosine_multistep(10, 1e-3, [2, 5, 9, 33], 0.1, 0.1, 71)
+    peers.check(got, COMPOUND["values"], 1e-15)
+
+
+@pytest.mark.parametrize("rtol", [RTOL32, RTOL64], ids=["float32", "x64"])
+def test_chained_cosine_matches_the_recursion_far_past_t_max(rtol):
+    want = chained_cosine_multistep(10, 1e-3, [2, 5, 9, 33], 0.1, 0.1, 3000)
+    with jax.enable_x64(rtol == RTOL64):
+        lr = build(COMPOUND)
+        peers.check(jax.jit(lr)(jnp.arange(3000)), want, rtol)
+        # From step 50 (the first minimum after the last milestone) the rates
+        # repeat every 2 T_max = 20 steps, at any step.
+        far = 10**9 + 10 + np.arange(20)  # 10**9 + 10 = 50 (mod 20)
+        peers.check(jax.jit(lr)(far.astype(np.int32)), want[50:70], rtol)
+
+
+def test_identity_survives_tree_map_pickle_and_copies():
+    parts = [
+        jt.LinearLR(0.1, total_iters=3, lr=0.1),
+        jt.CosineAnnealingLR(5, 0.01, lr=0.1),
+    ]
+    want = jt.SequentialLR(parts, [3], lr=0.1)
+    chain = jt.ChainedScheduler([*parts, jt.StepLR(4, lr=0.1)], lr=0.1)
+    want_nested = jt.SequentialLR([chain, jt.StepLR(2, lr=0.1)], [9], lr=0.1)
+    for copy in (
+        lambda s: jax.tree.map(lambda x: x, s),
+        lambda s: pickle.loads(pickle.dumps(s)),
+    ):
+        others = [copy(p) for p in parts]
+        for a, b in zip(parts, others, strict=True):
+            assert a == b and hash(a) == hash(b)
+        assert jt.SequentialLR(others, [3], lr=0.1) == want
+        nested = jt.SequentialLR([copy(chain), jt.StepLR(2, lr=0.1)], [9], lr=0.1)
+        assert nested == want_nested
+
+
+def test_port_equals_its_core_schedule_and_saves_as_it():
+    lr = jt.StepLR(3, gamma=0.5, lr=0.1)
+    core = jd.step_decay(0.1, step_size=3, gamma=0.5)
+    assert lr == core and core == lr and hash(lr) == hash(core)
+    assert repr(lr) == repr(core)
+    assert jd.from_config(json.loads(json.dumps(lr.to_config()))) == lr
+    # Same values, different PyTorch schedulers: they differ in a SequentialLR.
+    linear = jt.LinearLR(0.5, total_iters=0, lr=0.1)
+    const = jt.ConstantLR(0.5, 0, lr=0.1)
+    assert linear == const.schedule and linear != const
+    first = jt.StepLR(2, lr=0.1)
+    assert float(jt.SequentialLR([first, const], [3], lr=0.1)(3)) == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="total_iters"):
+        jt.SequentialLR([first, linear], [3], lr=0.1)
+
+
+# -- lengths beyond int32 ---------------------------------------------------------
+
+
+HUGE = [
+    pytest.param(lambda: jt.StepLR(2**40, gamma=0.5, lr=0.1), 0.1, 0.05, id="step"),
+    pytest.param(
+        lambda: jt.PolynomialLR(total_iters=2**33, power=2.0, lr=0.1),
+        0.1 * (1 - 2**30 / 2**33) ** 2,
+        0.0,
+        id="polynomial",
+    ),
+    pytest.param(
+        lambda: jt.CosineAnnealingLR(T_max=2**32, eta_min=0.01, lr=0.1),
+        0.01 + 0.09 * (1 + math.cos(math.pi / 4)) / 2,
+        0.01 + 0.09 * (1 + math.cos(math.pi * (2**40 + 5) / 2**32)) / 2,
+        id="cosine",
+    ),
+]
+
+
+@pytest.mark.parametrize("make, at_2_30, at_2_40", HUGE)
+def test_huge_lengths_give_the_formula(make, at_2_30, at_2_40):
+    lr = make()
+    chex.assert_trees_all_close(jax.jit(lr)(2**30), jnp.float32(at_2_30), rtol=RTOL32)
+    with jax.enable_x64(True):
+        lr = make()
+        got = jax.jit(lr)(jnp.asarray([2**30, 2**40 + 5], jnp.int64))
+        peers.check(got, [at_2_30, at_2_40], RTOL64)
+
+
 # -- arguments: PyTorch's checks, and what is not representable ------------------
+
+
+def CHAIN_OF_TWO():  # noqa: N802
+    return jt.ChainedScheduler(
+        [jt.StepLR(2, lr=0.1), jt.ExponentialLR(0.9, lr=0.1)], lr=0.1
+    )
 
 
 @pytest.mark.parametrize(
@@ -327,37 +507,88 @@ def test_vmap_over_steps_and_pickle():
             "total_iters",
         ),
         (
-            lambda: jt.SequentialLR(
-                [jt.StepLR(2, lr=0.1), jt.OneCycleLR(0.1, total_steps=5)],
-                [3],
-                lr=0.1,
-            ),
-            ValueError,
-            "OneCycleLR",
-        ),
-        (
             lambda: jt.SequentialLR([jd.constant(0.1)], [], lr=0.1),
             TypeError,
             "made by jaxdecay.torch",
         ),
-        # Chaining a scheduler that does not multiply the current rate: PyTorch's
-        # values are not a product (CosineAnnealingLR x ExponentialLR differ
-        # from the product after T_max).
+        # What PyTorch does not do, or what a composite cannot represent.
+        (
+            lambda: jt.SequentialLR(
+                [jt.StepLR(2, lr=0.1), CHAIN_OF_TWO()], [3], lr=0.1
+            ),
+            ValueError,
+            "NotImplementedError",
+        ),
+        (
+            lambda: jt.SequentialLR(
+                [jt.SequentialLR([jt.StepLR(2, lr=0.1)], [], lr=0.1)], [], lr=0.1
+            ),
+            ValueError,
+            r"schedulers\[0\]",
+        ),
         (
             lambda: jt.ChainedScheduler(
-                [jt.CosineAnnealingLR(5, lr=0.1), jt.ExponentialLR(0.9, lr=0.1)],
+                [jt.SequentialLR([jt.StepLR(2, lr=0.1)], [], lr=0.1), CHAIN_OF_TWO()],
                 lr=0.1,
             ),
             ValueError,
-            "CosineAnnealingLR",
+            "other than SequentialLR",
         ),
         (
             lambda: jt.ChainedScheduler(
-                [jt.ExponentialLR(0.9, lr=0.1), jt.LambdaLR(abs, lr=0.1)], lr=0.1
+                [
+                    jt.OneCycleLR(1.0, total_steps=10),
+                    jt.OneCycleLR(2.0, total_steps=10),
+                ],
+                lr=0.1,
             ),
             ValueError,
-            "LambdaLR",
+            "same max_lr",
         ),
+        (
+            # The recursion of a cosine with T_max = 10**7 repeats only every
+            # 2 * 10**7 steps: too long to tabulate.
+            lambda: jt.ChainedScheduler(
+                [
+                    jt.CosineAnnealingLR(10**7, 0.01, lr=0.1),
+                    jt.ExponentialLR(0.9, lr=0.1),
+                ],
+                lr=0.1,
+            ),
+            ValueError,
+            "repeat within",
+        ),
+        (
+            # Started by SequentialLR, the chain makes a plain step 0, where
+            # PyTorch's PolynomialLR divides by total_iters = 0.
+            lambda: jt.SequentialLR(
+                [
+                    jt.ChainedScheduler(
+                        [
+                            jt.PolynomialLR(0, lr=0.1),
+                            jt.CosineAnnealingLR(3, lr=0.1),
+                        ],
+                        lr=0.1,
+                    )
+                ],
+                [],
+                lr=0.1,
+            ),
+            ValueError,
+            "divides by zero",
+        ),
+        (
+            # Not traceable (`if`): PyTorch calls it with 0 when it is made.
+            lambda: jt.LambdaLR(lambda e: 1 / e if e >= 0 else 0.0, lr=0.1),
+            ValueError,
+            r"lr_lambda\(0\)",
+        ),
+        (
+            lambda: jt.LambdaLR(lambda e: math.inf if e == 0 else 1.0, lr=0.1),
+            ValueError,
+            "finite",
+        ),
+        (lambda: jt.LambdaLR(abs, lr=0.1, horizon=0), ValueError, "horizon=0"),
     ],
 )
 def test_rejects(make, error, match):
