@@ -349,11 +349,14 @@ class Schedule(Value, abstract=True):
                 message = f"{type(self).__name__}{message[len('schedule') :]}"
                 raise type(error)(message) from None
             raise
-        out = num.saturate(jnp.asarray(self._evaluate(n, f), num.float_dtype()))
+        out = num.saturate(
+            jnp.asarray(self._evaluate(num.Step(n, f)), num.float_dtype())
+        )
         return jnp.broadcast_to(out, jnp.broadcast_shapes(out.shape, shape))
 
-    def _evaluate(self, n, f):  # pragma: no cover - every schedule overrides it
-        """Value at integer steps ``n >= 0`` plus fractions ``f`` (or None)."""
+    def _evaluate(self, step: num.Step):  # pragma: no cover - every schedule has one
+        """The value at ``step``, a :class:`~jaxdecay._numerics.Step` (whole
+        steps ``>= 0`` and their fractions)."""
         raise NotImplementedError
 
     def _c(self, name):
@@ -547,31 +550,6 @@ def _show(v) -> str:
     if callable(v) and not isinstance(v, Value):
         return getattr(v, "__qualname__", None) or repr(v)
     return repr(v)
-
-
-# ---------------------------------------------------------------------------
-# Registration: frozen dataclass + pytree with host-precomputed constants.
-
-
-def schedule_class(cls):
-    """Kept for subclasses written before the base registered them itself: a
-    no-op (every :class:`Schedule` subclass is a dataclass and a pytree)."""
-    return cls
-
-
-def build(cls, **fields):
-    """Makes a schedule from already-checked (possibly traced) fields, without
-    running its constructor checks; composites use it for their inner parts."""
-    obj = object.__new__(cls)
-    for field in dataclasses.fields(cls):
-        value = fields.get(field.name, field.default)
-        object.__setattr__(obj, field.name, value)
-    return obj
-
-
-def setfield(obj, name, value):
-    """Stores a checked value on a frozen schedule during ``__post_init__``."""
-    object.__setattr__(obj, name, value)
 
 
 # -- the value as a config -------------------------------------------------------

@@ -62,9 +62,11 @@ def shown(value: Any) -> str:
     except (ValueError, RecursionError):  # a container of huge ints, too deep
         return f"<{type(value).__name__}>"
     if len(text) > 80 and hasattr(value, "__len__"):
-        if isinstance(value, (list, tuple)) and all(
-            isinstance(v, (int, float)) for v in value[:9]
-        ) and len(value) <= 8:
+        if (
+            isinstance(value, (list, tuple))
+            and all(isinstance(v, (int, float)) for v in value[:9])
+            and len(value) <= 8
+        ):
             return "[" + ", ".join(shown(v) for v in value) + "]"
         return f"<{type(value).__name__} of {len(value)} items>"
     return text

@@ -41,7 +41,7 @@ _OPS = {
 
 def _operand(x, n, f):
     if isinstance(x, Schedule):
-        return x._evaluate(n, f)
+        return x._evaluate(num.Step(n, f))
     return num.as_float(x)
 
 
@@ -76,7 +76,9 @@ class arithmetic(Schedule, internal=True):
                     "non-zero: a schedule cannot be divided by zero",
                 )
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         return _OPS[self.op](_operand(self.lhs, n, f), _operand(self.rhs, n, f))
 
     def __repr__(self):
@@ -152,7 +154,9 @@ class combine(Schedule, internal=True):
         object.__setattr__(obj, "terms", tuple(terms))
         return obj
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         fold = jnp.add if self.op == "+" else jnp.multiply
         numbers = [t for t in self.terms if not isinstance(t, Schedule)]
         out = None
@@ -191,7 +195,7 @@ def _evaluate_terms(schedules, op, n, f):
         stacked = _stacked(members) if len(members) > 2 else None
         if stacked is None:
             for s, k, _ in members:
-                value = s._evaluate(n, f)
+                value = s._evaluate(num.Step(n, f))
                 if k > 1:
                     if op == "+":
                         value = value * num.as_float(k)
@@ -203,7 +207,9 @@ def _evaluate_terms(schedules, op, n, f):
 
         def one(cols, treedef=treedef, columns=columns):
             leaves = [c if i is None else cols[i] for c, i in columns]
-            return jax.tree_util.tree_unflatten(treedef, leaves)._evaluate(n, f)
+            return jax.tree_util.tree_unflatten(treedef, leaves)._evaluate(
+                num.Step(n, f)
+            )
 
         varying = [c for c, i in columns if i is not None]
         values = jax.vmap(lambda *cols, one=one: one(cols))(*varying)
@@ -277,8 +283,10 @@ class clip(Schedule):
                 f"min_value={lo!r}, max_value={hi!r}."
             )
 
-    def _evaluate(self, n, f):
-        value = self.schedule._evaluate(n, f)
+    def _evaluate(self, step):
+
+        n, f = step
+        value = self.schedule._evaluate(num.Step(n, f))
         if self.min_value is not None:
             value = jnp.maximum(value, num.as_float(self.min_value))
         if self.max_value is not None:
@@ -323,11 +331,13 @@ class shift(Schedule):
                 "64-bit steps)",
             )
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         # Advanced steps past the top read the schedule there, as a step past
         # the top does (see the README's step domain).
         n, f = num.clamp_steps(num.sub_steps(n, self.steps), f)
-        return self.schedule._evaluate(n, f)
+        return self.schedule._evaluate(num.Step(n, f))
 
     def breakpoints(self):
         k = self.steps
@@ -357,8 +367,10 @@ class repeat(Schedule):
     schedule: Any = param(ScheduleArg())
     period: Any = param(Steps(low=1))
 
-    def _evaluate(self, n, f):
-        return self.schedule._evaluate(num.divmod_steps(n, self.period)[1], f)
+    def _evaluate(self, step):
+
+        n, f = step
+        return self.schedule._evaluate(num.Step(num.divmod_steps(n, self.period)[1], f))
 
     def breakpoints(self):
         return _multiples(self.period)
@@ -412,15 +424,17 @@ class scale_steps(Schedule):
                 "int32, so the scaled step is exact",
             )
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         cycle = self.period // math.gcd(self.factor, self.period)
         x = num.divmod_steps(n, cycle)[1] * num.as_int(self.factor)
         if f is None:
-            return self.schedule._evaluate(x, None)
+            return self.schedule._evaluate(num.Step(x, None))
         scaled = f * num.as_float(self.factor)
         whole = jnp.floor(scaled)
         return self.schedule._evaluate(
-            x + whole.astype(x.dtype), (scaled - whole).astype(f.dtype)
+            num.Step(x + whole.astype(x.dtype), (scaled - whole).astype(f.dtype))
         )
 
 
@@ -442,9 +456,11 @@ class staircase(Schedule):
     schedule: Any = param(ScheduleArg())
     every: Any = param(Steps(low=1))
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         q, r = num.divmod_steps(n, self.every)
-        return self.schedule._evaluate(n - r, None)
+        return self.schedule._evaluate(num.Step(n - r, None))
 
     def breakpoints(self):
         return _multiples(self.every)
@@ -472,14 +488,16 @@ class warmup(Schedule):
     warmup_steps: Any = param(Steps())
     init_value: Any = param(Real(), default=0.0)
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         zero = jnp.zeros((), num.int_dtype())
-        peak = self.schedule._evaluate(zero, None)
+        peak = self.schedule._evaluate(num.Step(zero, None))
         w = self.warmup_steps
         length = max(w, 1) if chk.is_concrete(w) else jnp.maximum(w, 1)
         ramp = linear(self.init_value, peak, length)
         boundary = [w] if chk.is_concrete(w) else jnp.reshape(w, (1,))
-        return join([ramp, self.schedule], boundary)._evaluate(n, f)
+        return join([ramp, self.schedule], boundary)._evaluate(num.Step(n, f))
 
     def breakpoints(self):
         w = self.warmup_steps

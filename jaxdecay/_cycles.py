@@ -128,7 +128,9 @@ class one_cycle(Schedule):
             ]
         return [up, self.total_steps - 1.0]
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         peak = num.as_float(self.peak_value)
         initial = peak / num.as_float(self.div_factor)
         low = initial / num.as_float(self.final_div_factor)
@@ -202,7 +204,9 @@ class one_cycle_momentum(Schedule):
                 TypeError,
             )
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         high = num.as_float(self.max_momentum)
         low = num.as_float(self.base_momentum)
         points = (
@@ -253,7 +257,9 @@ class cyclic(Schedule):
     def _constants(self):
         return {"log_gamma": (lambda xp, g: xp.log(g), (self.gamma,))}
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         up = self.step_size_up
         down = up if self.step_size_down is None else self.step_size_down
         cycle, pos, left = _triangle_position(n, up, down)
@@ -374,7 +380,8 @@ class cosine_restarts(Schedule):
             # The restarts are tabulated on the host, one row per cycle that
             # starts within the step range.
             top = num.top_step()
-            cycles = math.log1p(top * (m - 1) / self.first_period) / math.log(m)
+            grown = min(top * ((m - 1) / self.first_period), 1e300)
+            cycles = math.log1p(grown) / math.log(m)
             if cycles > _MOST_CYCLES:
                 chk.fail(
                     "cosine_restarts",
@@ -388,7 +395,9 @@ class cosine_restarts(Schedule):
     def _constants(self):
         return {"log_mult": (lambda xp, m: xp.log(m), (self.value_mult,))}
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         if self.period_mult == 1:
             period = self.first_period
             k, pos = num.divmod_steps(n, period)

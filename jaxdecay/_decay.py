@@ -111,7 +111,9 @@ class constant(Schedule):
 
     value: Any = param(Real())
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         return jnp.broadcast_to(num.as_float(self.value), n.shape)
 
 
@@ -171,7 +173,9 @@ class linear_decay(_RateDecay):
 
     end_value: Any = param(Real(), default=0.0)
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         factor = num.one_minus_df(progress_times(self, n, f, "rate"))
         value = num.as_float(self.init_value) * factor
         return jnp.maximum(value, num.as_float(self.end_value))
@@ -222,7 +226,9 @@ class exponential_decay(_RateDecay):
     def _rate(xp, r):
         return xp.log(r)
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         n, f = delayed(n, f, self.transition_begin)
         value = num.as_float(self.init_value) * num.exp_df(
             progress_times(self, n, f, "rate")
@@ -262,7 +268,9 @@ class natural_exp_decay(_RateDecay):
     def _rate(xp, r):
         return -r
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         return num.as_float(self.init_value) * num.exp_df(
             progress_times(self, n, f, "rate")
         )
@@ -286,7 +294,9 @@ class inverse_time_decay(_RateDecay):
       0.090909 0.050000
     """
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         hi, lo = progress_times(self, n, f, "rate")
         return num.as_float(self.init_value) / ((1 + hi) + lo)
 
@@ -320,7 +330,9 @@ class inverse_sqrt_decay(Schedule):
             transition_length("inverse_sqrt_decay", self.transition_steps, False),
         )
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         t = num.real(n, f)
         length = num.as_float(self.transition_steps)
         return num.as_float(self.init_value) * jnp.sqrt(length / jnp.maximum(t, length))
@@ -349,7 +361,9 @@ class step_decay(Schedule):
     def _constants(self):
         return {"log_gamma": (lambda xp, g: xp.log(g), (self.gamma,))}
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         q, _ = num.divmod_steps(n, self.step_size)
         return num.as_float(self.init_value) * num.pow_steps(
             q, None, self._c("log_gamma")
@@ -381,7 +395,9 @@ class multistep_decay(Schedule):
     def _constants(self):
         return {"log_gamma": (lambda xp, g: xp.log(g), (self.gamma,))}
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         k = num.count_at_most(self.milestones, n)
         return num.as_float(self.init_value) * num.pow_steps(
             k, None, self._c("log_gamma")
@@ -423,7 +439,9 @@ class polynomial_decay(Schedule):
     transition_begin: Any = param(Steps(), default=0)
     cycle: bool = param(Flag(), default=False)
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         n, f = delayed(n, f, self.transition_begin)
         if not self.cycle:
             done, remaining, length = clamped_done(n, f, self.transition_steps)
@@ -482,7 +500,9 @@ class cosine_decay(Schedule):
     end_value: Any = param(Real(), default=0.0)
     exponent: Any = param(Real(low=0, low_open=True, coefficient=True), default=1.0)
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         done, remaining, length = clamped_done(n, f, self.decay_steps)
         return num.anneal(
             self.init_value,
@@ -523,7 +543,9 @@ class linear(Schedule):
     transition_steps: Any = param(Steps(low=1))
     transition_begin: Any = param(Steps(), default=0)
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         n, f = delayed(n, f, self.transition_begin)
         done, remaining, length = clamped_done(n, f, self.transition_steps)
         return num.anneal(

@@ -114,10 +114,12 @@ class join(Schedule):
             object.__setattr__(self, "_group_cache", out)
         return out
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         pieces = self.schedules
         if len(pieces) == 1:
-            return pieces[0]._evaluate(n, f)
+            return pieces[0]._evaluate(num.Step(n, f))
         b = self.boundaries
         # Pieces 0 .. reach are the ones a step can be in: a boundary beyond
         # the top step is never reached (``count_at_most`` drops it too).
@@ -126,7 +128,7 @@ class join(Schedule):
             starts = np.concatenate([[0], np.asarray(b, np.int64)])
             reach = int(np.searchsorted(starts, np.iinfo(n.dtype).max, "right")) - 1
             if reach == 0:
-                return pieces[0]._evaluate(n, f)
+                return pieces[0]._evaluate(num.Step(n, f))
             starts = starts[: reach + 1]  # each at most the top step
         i = num.count_at_most(b, n)
         if not chk.is_concrete(b):
@@ -147,7 +149,7 @@ class join(Schedule):
             if int(index[0]) > reach:  # no step gets to this kind of piece
                 continue
             if stacked is None:
-                value = pieces[int(index[0])]._evaluate(local, f)
+                value = pieces[int(index[0])]._evaluate(num.Step(local, f))
             else:
                 pos = num.take(position, i)
                 value = _evaluate_stacked(treedef, stacked, pos, local, f)
@@ -179,20 +181,20 @@ def _evaluate_stacked(treedef, stacked, pos, n, f):
     """Evaluates the piece at ``pos`` of a stacked group, for every step."""
 
     def piece_at(p):
-        leaves = [
-            s.value if isinstance(s, _Same) else num.take(s, p) for s in stacked
-        ]
+        leaves = [s.value if isinstance(s, _Same) else num.take(s, p) for s in stacked]
         return jax.tree_util.tree_unflatten(treedef, leaves)
 
     if n.ndim == 0:
-        return piece_at(pos)._evaluate(n, f)
+        return piece_at(pos)._evaluate(num.Step(n, f))
     # One piece per step: vmap keeps every piece's parameters scalar-shaped, as
     # its own code expects.
     flat_pos, flat_n = pos.reshape(-1), n.reshape(-1)
     if f is None:
-        values = jax.vmap(lambda p, m: piece_at(p)._evaluate(m, None))(flat_pos, flat_n)
+        values = jax.vmap(lambda p, m: piece_at(p)._evaluate(num.Step(m, None)))(
+            flat_pos, flat_n
+        )
     else:
-        values = jax.vmap(lambda p, m, g: piece_at(p)._evaluate(m, g))(
+        values = jax.vmap(lambda p, m, g: piece_at(p)._evaluate(num.Step(m, g)))(
             flat_pos, flat_n, f.reshape(-1)
         )
     return values.reshape(n.shape)

@@ -14,6 +14,7 @@ cancellation are carried as an unevaluated sum ``hi + lo`` of two floats
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -38,6 +39,16 @@ def _largest_float_below_int_max(fdtype, idtype) -> float:
     while int(x) > top:
         x = np.nextafter(x, np.asarray(0, fdtype))
     return float(x)
+
+
+class Step(NamedTuple):
+    """A step as a schedule reads it: ``whole``, a non-negative integer array
+    of the default integer dtype, and ``frac``, the fractional part of a float
+    step (an array in ``[0, 1)``) or None for integer steps.  Everything that
+    decides a piece or a stair reads ``whole``, in integer arithmetic."""
+
+    whole: jax.Array
+    frac: jax.Array | None = None
 
 
 def top_step() -> int:

@@ -84,7 +84,9 @@ class piecewise_constant(Schedule):
         values = init * np.cumprod(np.concatenate([[1.0], scales]))
         return cls(bounds, values)
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         i = num.count_at_most(self.boundaries, n)
         values = self.values
         if chk.is_concrete(values) and np.ndim(values) == 1:
@@ -130,7 +132,9 @@ class piecewise_linear(Schedule):
                     f"{len(b)} boundaries and {len(v)} values."
                 )
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         b = self.boundaries
         if chk.is_concrete(b) and np.ndim(b) == 1:
             return self._evaluate_table(n, f)

@@ -87,8 +87,10 @@ class warmup_cosine_decay(Schedule):
 
         return _cached_parts(self, make)
 
-    def _evaluate(self, n, f):
-        return self._parts()._evaluate(n, f)
+    def _evaluate(self, step):
+
+        n, f = step
+        return self._parts()._evaluate(num.Step(n, f))
 
     def breakpoints(self):
         return _in_range(self._parts().breakpoints())
@@ -103,7 +105,9 @@ class _shaped_decay(Schedule):
     decay_steps: Any = param(Steps(low=1))
     shape: str = param(Choice(options=num.SHAPES), default="linear")
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         done, remaining, length = clamped_done(n, f, self.decay_steps)
         return num.anneal(
             self.init_value, self.end_value, done, remaining, length, self.shape
@@ -169,8 +173,10 @@ class warmup_stable_decay(Schedule):
 
         return _cached_parts(self, make)
 
-    def _evaluate(self, n, f):
-        return self._parts()._evaluate(n, f)
+    def _evaluate(self, step):
+
+        n, f = step
+        return self._parts()._evaluate(num.Step(n, f))
 
     def breakpoints(self):
         return _in_range(self._parts().breakpoints())

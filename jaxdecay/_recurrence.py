@@ -108,7 +108,9 @@ class recurrence(Schedule):
     def __hash__(self):
         return hash(("recurrence", id(self.factor), self.horizon))
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         # Every step past the horizon (up to the top of the step range) reads
         # the last entry.
         index = num.min_steps(n, self.horizon)

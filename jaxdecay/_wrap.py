@@ -60,7 +60,9 @@ class from_fn(Schedule):
         if not callable(self.fn):
             chk.fail("from_fn", "fn", self.fn, "a callable of the step", TypeError)
 
-    def _evaluate(self, n, f):
+    def _evaluate(self, step):
+
+        n, f = step
         step = n if f is None else num.real(n, f)
 
         def one(s):

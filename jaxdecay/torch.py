@@ -125,8 +125,10 @@ class _TorchScheduler(Schedule):
     schedule: Any = param(Anything())
     spec: Any = param(Anything(static_field=True))
 
-    def _evaluate(self, n, f):
-        return self.schedule._evaluate(n, f)
+    def _evaluate(self, step):
+
+        n, f = step
+        return self.schedule._evaluate(num.Step(n, f))
 
     def breakpoints(self):
         return self.schedule.breakpoints()
