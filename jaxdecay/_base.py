@@ -441,6 +441,12 @@ class Schedule(Value, abstract=True):
         ]
         return "\n".join(lines)
 
+    def settles_at(self) -> int | None:
+        """The step from which the value no longer changes, as far as it is
+        known without evaluating (None: it may change at any step).  A shift
+        that reads the schedule past the last step relies on it."""
+        return None
+
     def breakpoints(self) -> tuple[int, ...]:
         """Steps where the schedule changes phase (boundaries, restarts), as far
         as they are known without evaluating it; used by :meth:`describe`."""

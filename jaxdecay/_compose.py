@@ -77,15 +77,24 @@ class arithmetic(Schedule, internal=True):
                 )
 
     def _evaluate(self, step):
-
         n, f = step
         return _OPS[self.op](_operand(self.lhs, n, f), _operand(self.rhs, n, f))
 
     def __repr__(self):
         return f"({_side(self.lhs)} {self.op} {_side(self.rhs)})"
 
+    def settles_at(self):
+        return _latest(self.lhs, self.rhs)
+
     def breakpoints(self):
         return _merged(side for side in (self.lhs, self.rhs))
+
+
+def _latest(*parts):
+    """The latest step from which every part holds its value (numbers hold
+    from 0), or None when one part never settles."""
+    ends = [p.settles_at() if isinstance(p, Schedule) else 0 for p in parts]
+    return None if any(e is None for e in ends) else max(ends, default=0)
 
 
 def _merged(parts):
@@ -155,7 +164,6 @@ class combine(Schedule, internal=True):
         return obj
 
     def _evaluate(self, step):
-
         n, f = step
         fold = jnp.add if self.op == "+" else jnp.multiply
         numbers = [t for t in self.terms if not isinstance(t, Schedule)]
@@ -174,6 +182,9 @@ class combine(Schedule, internal=True):
 
     def __repr__(self):
         return "(" + f" {self.op} ".join(_side(t) for t in self.terms) + ")"
+
+    def settles_at(self):
+        return _latest(*self.terms)
 
     def breakpoints(self):
         return _merged(self.terms)
@@ -284,7 +295,6 @@ class clip(Schedule):
             )
 
     def _evaluate(self, step):
-
         n, f = step
         value = self.schedule._evaluate(num.Step(n, f))
         if self.min_value is not None:
@@ -292,6 +302,9 @@ class clip(Schedule):
         if self.max_value is not None:
             value = jnp.minimum(value, num.as_float(self.max_value))
         return value
+
+    def settles_at(self):
+        return self.schedule.settles_at()
 
     def breakpoints(self):
         return self.schedule.breakpoints()
@@ -305,9 +318,12 @@ class shift(Schedule):
     Args:
       schedule: the schedule to shift.
       steps: k, an integer; the schedule's step 0 happens at step k.  An
-        advance (k < 0) is at most 2**30 steps without ``jax_enable_x64``:
-        the schedule is then read at steps up to ``2**31 - 1 - k``, and those
-        past ``2**31 - 1`` saturate there.
+        advance (k < 0) reads the schedule at steps up to ``2**31 - 1 - k``
+        (without ``jax_enable_x64``); those past ``2**31 - 1`` read it there,
+        which is exact for a schedule that holds its value from an earlier
+        step (a decay to its end, a warmup-cosine, a join ending in one).  For
+        one that never settles (an exponential decay, a cycle) the advance is
+        at most 2**30 steps.
 
     Examples:
       >>> lr = shift(linear(1.0, 0.0, 10), 5)
@@ -320,6 +336,9 @@ class shift(Schedule):
 
     def __check_init__(self):
         k, top = self.steps, num.top_step()
+        end = self.schedule.settles_at()
+        if end is not None and end <= top:
+            return  # steps read past the top give the value held from `end`
         if chk.is_concrete(k) and k < -((top + 1) // 2):
             chk.fail(
                 "shift",
@@ -332,12 +351,18 @@ class shift(Schedule):
             )
 
     def _evaluate(self, step):
-
         n, f = step
         # Advanced steps past the top read the schedule there, as a step past
-        # the top does (see the README's step domain).
+        # the top does (see the README's step domain): exact for a schedule
+        # that settles by then.
         n, f = num.clamp_steps(num.sub_steps(n, self.steps), f)
         return self.schedule._evaluate(num.Step(n, f))
+
+    def settles_at(self):
+        end = self.schedule.settles_at()
+        if end is None or not chk.is_concrete(self.steps):
+            return None
+        return max(end + self.steps, 0)
 
     def breakpoints(self):
         k = self.steps
@@ -368,7 +393,6 @@ class repeat(Schedule):
     period: Any = param(Steps(low=1))
 
     def _evaluate(self, step):
-
         n, f = step
         return self.schedule._evaluate(num.Step(num.divmod_steps(n, self.period)[1], f))
 
@@ -425,7 +449,6 @@ class scale_steps(Schedule):
             )
 
     def _evaluate(self, step):
-
         n, f = step
         cycle = self.period // math.gcd(self.factor, self.period)
         x = num.divmod_steps(n, cycle)[1] * num.as_int(self.factor)
@@ -457,10 +480,15 @@ class staircase(Schedule):
     every: Any = param(Steps(low=1))
 
     def _evaluate(self, step):
-
         n, f = step
         q, r = num.divmod_steps(n, self.every)
         return self.schedule._evaluate(num.Step(n - r, None))
+
+    def settles_at(self):
+        end, every = self.schedule.settles_at(), self.every
+        if end is None or not chk.is_concrete(every):
+            return None
+        return -(-end // every) * every
 
     def breakpoints(self):
         return _multiples(self.every)
@@ -489,7 +517,6 @@ class warmup(Schedule):
     init_value: Any = param(Real(), default=0.0)
 
     def _evaluate(self, step):
-
         n, f = step
         zero = jnp.zeros((), num.int_dtype())
         peak = self.schedule._evaluate(num.Step(zero, None))
@@ -498,6 +525,12 @@ class warmup(Schedule):
         ramp = linear(self.init_value, peak, length)
         boundary = [w] if chk.is_concrete(w) else jnp.reshape(w, (1,))
         return join([ramp, self.schedule], boundary)._evaluate(num.Step(n, f))
+
+    def settles_at(self):
+        end = self.schedule.settles_at()
+        if end is None or not chk.is_concrete(self.warmup_steps):
+            return None
+        return end + self.warmup_steps
 
     def breakpoints(self):
         w = self.warmup_steps

@@ -129,7 +129,6 @@ class one_cycle(Schedule):
         return [up, self.total_steps - 1.0]
 
     def _evaluate(self, step):
-
         n, f = step
         peak = num.as_float(self.peak_value)
         initial = peak / num.as_float(self.div_factor)
@@ -155,6 +154,10 @@ class one_cycle(Schedule):
         )
         shape = "cosine" if self.anneal == "cos" else "linear"
         return num.anneal(start, end, done, remaining, length, shape)
+
+    def settles_at(self):
+        t = self.total_steps
+        return t if chk.is_concrete(t) else None
 
     def breakpoints(self):
         return tuple(sorted({max(0, math.floor(e)) for e in self._ends()}))
@@ -205,7 +208,6 @@ class one_cycle_momentum(Schedule):
             )
 
     def _evaluate(self, step):
-
         n, f = step
         high = num.as_float(self.max_momentum)
         low = num.as_float(self.base_momentum)
@@ -213,6 +215,9 @@ class one_cycle_momentum(Schedule):
             [high, low, high, high] if self.cycle.three_phase else [high, low, high]
         )
         return self.cycle._through(points, n, f)
+
+    def settles_at(self):
+        return self.cycle.settles_at()
 
     def breakpoints(self):
         return self.cycle.breakpoints()
@@ -258,7 +263,6 @@ class cyclic(Schedule):
         return {"log_gamma": (lambda xp, g: xp.log(g), (self.gamma,))}
 
     def _evaluate(self, step):
-
         n, f = step
         up = self.step_size_up
         down = up if self.step_size_down is None else self.step_size_down
@@ -396,7 +400,6 @@ class cosine_restarts(Schedule):
         return {"log_mult": (lambda xp, m: xp.log(m), (self.value_mult,))}
 
     def _evaluate(self, step):
-
         n, f = step
         if self.period_mult == 1:
             period = self.first_period

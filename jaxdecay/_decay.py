@@ -88,6 +88,11 @@ def delayed(n, f, begin):
     return num.delay(n, f, begin)
 
 
+def _sum_of(*steps):
+    """The sum of concrete step counts (None when one is traced)."""
+    return sum(steps) if chk.is_concrete(list(steps)) else None
+
+
 def _ends(begin, length):
     """Breakpoints of a phase of ``length`` steps from ``begin`` (concrete)."""
     if chk.is_concrete(begin) and chk.is_concrete(length):
@@ -111,8 +116,10 @@ class constant(Schedule):
 
     value: Any = param(Real())
 
-    def _evaluate(self, step):
+    def settles_at(self):
+        return 0
 
+    def _evaluate(self, step):
         n, f = step
         return jnp.broadcast_to(num.as_float(self.value), n.shape)
 
@@ -174,7 +181,6 @@ class linear_decay(_RateDecay):
     end_value: Any = param(Real(), default=0.0)
 
     def _evaluate(self, step):
-
         n, f = step
         factor = num.one_minus_df(progress_times(self, n, f, "rate"))
         value = num.as_float(self.init_value) * factor
@@ -227,7 +233,6 @@ class exponential_decay(_RateDecay):
         return xp.log(r)
 
     def _evaluate(self, step):
-
         n, f = step
         n, f = delayed(n, f, self.transition_begin)
         value = num.as_float(self.init_value) * num.exp_df(
@@ -269,7 +274,6 @@ class natural_exp_decay(_RateDecay):
         return -r
 
     def _evaluate(self, step):
-
         n, f = step
         return num.as_float(self.init_value) * num.exp_df(
             progress_times(self, n, f, "rate")
@@ -295,7 +299,6 @@ class inverse_time_decay(_RateDecay):
     """
 
     def _evaluate(self, step):
-
         n, f = step
         hi, lo = progress_times(self, n, f, "rate")
         return num.as_float(self.init_value) / ((1 + hi) + lo)
@@ -331,7 +334,6 @@ class inverse_sqrt_decay(Schedule):
         )
 
     def _evaluate(self, step):
-
         n, f = step
         t = num.real(n, f)
         length = num.as_float(self.transition_steps)
@@ -362,7 +364,6 @@ class step_decay(Schedule):
         return {"log_gamma": (lambda xp, g: xp.log(g), (self.gamma,))}
 
     def _evaluate(self, step):
-
         n, f = step
         q, _ = num.divmod_steps(n, self.step_size)
         return num.as_float(self.init_value) * num.pow_steps(
@@ -396,12 +397,17 @@ class multistep_decay(Schedule):
         return {"log_gamma": (lambda xp, g: xp.log(g), (self.gamma,))}
 
     def _evaluate(self, step):
-
         n, f = step
         k = num.count_at_most(self.milestones, n)
         return num.as_float(self.init_value) * num.pow_steps(
             k, None, self._c("log_gamma")
         )
+
+    def settles_at(self):
+        m = self.milestones
+        if not chk.is_concrete(m):
+            return None
+        return int(m[-1]) if len(m) else 0
 
     def breakpoints(self):
         m = self.milestones
@@ -440,7 +446,6 @@ class polynomial_decay(Schedule):
     cycle: bool = param(Flag(), default=False)
 
     def _evaluate(self, step):
-
         n, f = step
         n, f = delayed(n, f, self.transition_begin)
         if not self.cycle:
@@ -472,6 +477,11 @@ class polynomial_decay(Schedule):
             self.power,
         )
 
+    def settles_at(self):
+        if self.cycle:
+            return None
+        return _sum_of(self.transition_begin, self.transition_steps)
+
     def breakpoints(self):
         return _ends(self.transition_begin, self.transition_steps)
 
@@ -501,7 +511,6 @@ class cosine_decay(Schedule):
     exponent: Any = param(Real(low=0, low_open=True, coefficient=True), default=1.0)
 
     def _evaluate(self, step):
-
         n, f = step
         done, remaining, length = clamped_done(n, f, self.decay_steps)
         return num.anneal(
@@ -513,6 +522,9 @@ class cosine_decay(Schedule):
             "cosine",
             self.exponent,
         )
+
+    def settles_at(self):
+        return _sum_of(self.decay_steps)
 
     def breakpoints(self):
         t = self.decay_steps
@@ -544,13 +556,15 @@ class linear(Schedule):
     transition_begin: Any = param(Steps(), default=0)
 
     def _evaluate(self, step):
-
         n, f = step
         n, f = delayed(n, f, self.transition_begin)
         done, remaining, length = clamped_done(n, f, self.transition_steps)
         return num.anneal(
             self.init_value, self.end_value, done, remaining, length, "linear"
         )
+
+    def settles_at(self):
+        return _sum_of(self.transition_begin, self.transition_steps)
 
     def breakpoints(self):
         return _ends(self.transition_begin, self.transition_steps)

@@ -115,7 +115,6 @@ class join(Schedule):
         return out
 
     def _evaluate(self, step):
-
         n, f = step
         pieces = self.schedules
         if len(pieces) == 1:
@@ -161,6 +160,13 @@ class join(Schedule):
             else:
                 out = jnp.where(num.take(group_of, i) == g, value, out)
         return out
+
+    def settles_at(self):
+        b = self.boundaries
+        last = self.schedules[-1].settles_at()
+        if last is None or not chk.is_concrete(b):
+            return None
+        return last + (int(b[-1]) if len(b) else 0)
 
     def breakpoints(self):
         b = self.boundaries

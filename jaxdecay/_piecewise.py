@@ -85,13 +85,18 @@ class piecewise_constant(Schedule):
         return cls(bounds, values)
 
     def _evaluate(self, step):
-
         n, f = step
         i = num.count_at_most(self.boundaries, n)
         values = self.values
         if chk.is_concrete(values) and np.ndim(values) == 1:
             return num.take(np.asarray(values, num.float_dtype()), i)
         return jnp.take(num.as_float(values), i, axis=-1, mode="clip")
+
+    def settles_at(self):
+        b = self.boundaries
+        if not chk.is_concrete(b):
+            return None
+        return int(b[-1]) if len(b) else 0
 
     def breakpoints(self):
         b = self.boundaries
@@ -133,7 +138,6 @@ class piecewise_linear(Schedule):
                 )
 
     def _evaluate(self, step):
-
         n, f = step
         b = self.boundaries
         if chk.is_concrete(b) and np.ndim(b) == 1:
@@ -237,6 +241,12 @@ class piecewise_linear(Schedule):
         v_hi = jnp.take(v, num.take(tables["at_hi"], i), axis=-1)
         length = num.take(tables["length"].astype(fdtype), i)
         return v_lo * (remaining / length) + v_hi * (done / length)
+
+    def settles_at(self):
+        b = self.boundaries
+        if not chk.is_concrete(b):
+            return None
+        return int(b[-1]) if len(b) else 0
 
     def breakpoints(self):
         b = self.boundaries

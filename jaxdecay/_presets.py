@@ -88,9 +88,10 @@ class warmup_cosine_decay(Schedule):
         return _cached_parts(self, make)
 
     def _evaluate(self, step):
+        return self._parts()._evaluate(step)
 
-        n, f = step
-        return self._parts()._evaluate(num.Step(n, f))
+    def settles_at(self):
+        return self._parts().settles_at()
 
     def breakpoints(self):
         return _in_range(self._parts().breakpoints())
@@ -106,12 +107,15 @@ class _shaped_decay(Schedule):
     shape: str = param(Choice(options=num.SHAPES), default="linear")
 
     def _evaluate(self, step):
-
         n, f = step
         done, remaining, length = clamped_done(n, f, self.decay_steps)
         return num.anneal(
             self.init_value, self.end_value, done, remaining, length, self.shape
         )
+
+    def settles_at(self):
+        d = self.decay_steps
+        return d if chk.is_concrete(d) else None
 
     def breakpoints(self):
         d = self.decay_steps
@@ -174,9 +178,10 @@ class warmup_stable_decay(Schedule):
         return _cached_parts(self, make)
 
     def _evaluate(self, step):
+        return self._parts()._evaluate(step)
 
-        n, f = step
-        return self._parts()._evaluate(num.Step(n, f))
+    def settles_at(self):
+        return self._parts().settles_at()
 
     def breakpoints(self):
         return _in_range(self._parts().breakpoints())

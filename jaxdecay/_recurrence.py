@@ -109,7 +109,6 @@ class recurrence(Schedule):
         return hash(("recurrence", id(self.factor), self.horizon))
 
     def _evaluate(self, step):
-
         n, f = step
         # Every step past the horizon (up to the top of the step range) reads
         # the last entry.
@@ -117,6 +116,9 @@ class recurrence(Schedule):
         return num.as_float(self.init_value) * num.take(
             num.as_float(self._table), index
         )
+
+    def settles_at(self):
+        return self.horizon
 
     def breakpoints(self):
         return (self.horizon,)

@@ -61,7 +61,6 @@ class from_fn(Schedule):
             chk.fail("from_fn", "fn", self.fn, "a callable of the step", TypeError)
 
     def _evaluate(self, step):
-
         n, f = step
         step = n if f is None else num.real(n, f)
 

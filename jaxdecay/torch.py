@@ -126,9 +126,10 @@ class _TorchScheduler(Schedule):
     spec: Any = param(Anything(static_field=True))
 
     def _evaluate(self, step):
+        return self.schedule._evaluate(step)
 
-        n, f = step
-        return self.schedule._evaluate(num.Step(n, f))
+    def settles_at(self):
+        return self.schedule.settles_at()
 
     def breakpoints(self):
         return self.schedule.breakpoints()

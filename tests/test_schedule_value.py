@@ -647,3 +647,17 @@ def test_optax_optimizers_accept_the_schedule(example):
     chex.assert_trees_all_close(
         out["adamw"][0], p_inject, rtol=1e-4, atol=1e-7 * scale(example.id)
     )
+
+
+@every_example
+def test_a_schedule_holds_its_value_from_where_it_says_it_settles(example):
+    """``settles_at()`` is a promise the shift relies on: from that step on the
+    value does not change (checked far beyond it too)."""
+    s = example.make()
+    end = s.settles_at()
+    if end is None:
+        assert not isinstance(s, (jd.constant, jd.linear, jd.cosine_decay)), example.id
+        return
+    steps = np.asarray([end, end + 1, end + 17, 2 * end + 1000, 2**31 - 1], np.int64)
+    values = np.asarray(s(np.minimum(steps, 2**31 - 1)), np.float64)
+    chex.assert_trees_all_close(values, np.full_like(values, values[0]), rtol=0)
