@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import numbers
 import sys
 from typing import Any, ClassVar
@@ -128,20 +129,22 @@ def _make_value_class(cls):
         f.name for f in fields if f.name in cls._static or f.metadata.get("static")
     )
     data = tuple(n for n in names if n not in static)
-    # Step counts: a leaf while the device's integers hold them, static data
-    # beyond (jit would refuse, or wrap, a Python int past int32).
+
+    # Step counts travel together: when one is past the device's integers,
+    # all are static (arithmetic between them then stays on the host).
     counts = frozenset(
         f.name for f in fields if isinstance(f.metadata.get("kind"), (Steps, StepList))
     )
 
-    def leaf(obj, name):
+    def leaf(obj, name, wide):
         value = getattr(obj, name)
-        if name in counts and _beyond_device_ints(value):
+        if _beyond_device(value) or (wide and name in counts):
             return Static(value)
         return _wrap_static(value)
 
     def flatten(obj):
-        children = [leaf(obj, n) for n in data]
+        wide = any(_beyond_device(getattr(obj, n)) for n in counts)
+        children = [leaf(obj, n, wide) for n in data]
         derived = obj.__dict__.get("_derived")
         if derived is None:
             consts = obj._constants()
@@ -179,21 +182,34 @@ def _make_value_class(cls):
             )
         return obj
 
+    if "_tree_flatten" in cls.__dict__:  # a pytree form of its own (a packed sum)
+        jax.tree_util.register_pytree_node(
+            cls, lambda obj: obj._tree_flatten(), cls._tree_unflatten
+        )
+        return
     jax.tree_util.register_pytree_with_keys(cls, flatten_with_keys, unflatten, flatten)
 
 
-def _beyond_device_ints(value) -> bool:
-    """Whether a concrete step count (or array of them) lies past the
-    default integer dtype."""
-    if not is_concrete(value) or value is None or isinstance(value, Static):
+def _beyond_device(value) -> bool:
+    """Whether a concrete number (or array of them) lies past what the
+    device's default dtypes hold: a step count past the integers, a
+    coefficient past the float range.  Such a field travels as static pytree
+    data (a jit argument would refuse, wrap or overflow it)."""
+    if isinstance(value, bool) or not is_concrete(value):
         return False
-    top = num.top_step()
     if isinstance(value, int):
-        return abs(value) > top
-    a = np.asarray(value)
-    return bool(
-        a.size and np.issubdtype(a.dtype, np.integer) and np.max(np.abs(a)) > top
-    )
+        return abs(value) > num.top_step()
+    if isinstance(value, float):
+        big = float(np.finfo(num.float_dtype()).max)
+        return abs(value) > big and math.isfinite(value)
+    if isinstance(value, (np.ndarray, np.generic)) and value.size:
+        a = np.asarray(value)
+        if np.issubdtype(a.dtype, np.integer):
+            return bool(np.max(np.abs(a)) > num.top_step())
+        if np.issubdtype(a.dtype, np.floating):
+            big = np.abs(a[np.isfinite(a)])
+            return bool(big.size and big.max() > np.finfo(num.float_dtype()).max)
+    return False
 
 
 def _plain_callable(x) -> bool:

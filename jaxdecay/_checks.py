@@ -161,9 +161,14 @@ def integer(func: str, name: str, value: Any, *, low: int = 0, allowed=None):
 
 def _sequence(func: str, name: str, value: Any, what: str) -> np.ndarray:
     """A concrete 1-D sequence of real numbers as a NumPy array (TypeError if not)."""
-    if isinstance(value, (str, bytes, dict)) or np.ndim(value) != 1:
+    if isinstance(value, (str, bytes, dict)):
         fail(func, name, value, what, TypeError)
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError, OverflowError):  # ragged, or not numbers
+        fail(func, name, value, what, TypeError)
+    if arr.ndim != 1:
+        fail(func, name, value, what, TypeError)
     if arr.size and (arr.dtype == object or not _is_number(arr)):
         fail(func, name, value, what, TypeError)
     return arr

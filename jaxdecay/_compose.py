@@ -164,21 +164,40 @@ class combine(Schedule, internal=True):
         return obj
 
     def _evaluate(self, step):
-        n, f = step
-        fold = jnp.add if self.op == "+" else jnp.multiply
-        numbers = [t for t in self.terms if not isinstance(t, Schedule)]
-        out = None
-        if numbers and chk.is_concrete(numbers):
-            # Folded on the host, in float64.
-            out = num.as_float(np.sum(numbers) if self.op == "+" else np.prod(numbers))
-        else:
-            for x in numbers:
-                out = num.as_float(x) if out is None else fold(out, num.as_float(x))
-        for value in _evaluate_terms(
-            [t for t in self.terms if isinstance(t, Schedule)], self.op, n, f
-        ):
-            out = value if out is None else fold(out, value)
-        return out
+        packed = self.__dict__.get("_packed") or _pack(self.terms)
+        return _evaluate_packed(self.op, packed, step)
+
+    # A pytree of a few stacked arrays, whatever the number of terms: the
+    # terms of one structure become one array per leaf (so a sum of 10,000
+    # schedules passed to jit is a handful of arguments, not 10,000).
+
+    def _tree_flatten(self):
+        numbers, groups = self.__dict__.get("_packed") or _pack(self.terms)
+        count = len(numbers) + sum(len(pos) for _, pos, _ in groups)
+        children = [
+            tuple(x for _, x in numbers),
+            *(col for _, _, cols in groups for col in cols),
+        ]
+        kinds = tuple((treedef, pos, len(cols)) for treedef, pos, cols in groups)
+        aux = (self.op, count, tuple(i for i, _ in numbers), kinds)
+        return children, aux
+
+    @classmethod
+    def _tree_unflatten(cls, aux, children):
+        op, count, number_positions, kinds = aux
+        numbers = tuple(zip(number_positions, children[0], strict=True))
+        rest, groups = list(children[1:]), []
+        for treedef, positions, width in kinds:
+            groups.append((treedef, positions, rest[:width]))
+            rest = rest[width:]
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "op", op)
+        if _stacks(children[0], groups):
+            object.__setattr__(obj, "terms", _unpack(count, numbers, groups))
+        else:  # traced (or a tree of other things): kept packed
+            object.__setattr__(obj, "terms", None)
+            object.__setattr__(obj, "_packed", (numbers, groups))
+        return obj
 
     def __repr__(self):
         return "(" + f" {self.op} ".join(_side(t) for t in self.terms) + ")"
@@ -190,75 +209,111 @@ class combine(Schedule, internal=True):
         return _merged(self.terms)
 
 
-def _evaluate_terms(schedules, op, n, f):
-    """The values of ``schedules``, grouped: repeats of one schedule are
-    evaluated once and counted (``k s``, ``s**k``), and schedules of one
-    structure with different numbers are evaluated together under ``vmap``
-    and reduced."""
-    counts: dict = {}
-    for s in schedules:
-        counts[s] = counts.get(s, 0) + 1
-    groups: dict = {}
-    for s, k in counts.items():
-        leaves, treedef = jax.tree_util.tree_flatten(s)
-        groups.setdefault(treedef, []).append((s, k, leaves))
-    for treedef, members in groups.items():
-        stacked = _stacked(members) if len(members) > 2 else None
-        if stacked is None:
-            for s, k, _ in members:
-                value = s._evaluate(num.Step(n, f))
-                if k > 1:
-                    if op == "+":
-                        value = value * num.as_float(k)
-                    else:
-                        value = jnp.power(value, k)
-                yield value
-            continue
-        columns, counts_ = stacked
-
-        def one(cols, treedef=treedef, columns=columns):
-            leaves = [c if i is None else cols[i] for c, i in columns]
-            return jax.tree_util.tree_unflatten(treedef, leaves)._evaluate(
-                num.Step(n, f)
-            )
-
-        varying = [c for c, i in columns if i is not None]
-        values = jax.vmap(lambda *cols, one=one: one(cols))(*varying)
-        values = jnp.asarray(values, num.float_dtype())
-        k = num.as_float(counts_).reshape((-1,) + (1,) * (values.ndim - 1))
-        if op == "+":
-            yield jnp.sum(values * k, axis=0)
-        else:
-            yield jnp.prod(jnp.power(values, k), axis=0)
+def _pack(terms):
+    """``(numbers, groups)``: the number terms (with their positions) and the
+    schedule terms grouped by structure, each group ``(treedef, positions,
+    columns)`` with one column per leaf (the leaf of every term, stacked)."""
+    numbers = tuple((i, t) for i, t in enumerate(terms) if not isinstance(t, Schedule))
+    by_kind: dict = {}
+    for i, t in enumerate(terms):
+        if isinstance(t, Schedule):
+            leaves, treedef = jax.tree_util.tree_flatten(t)
+            key = (treedef, tuple(np.shape(x) for x in leaves))
+            by_kind.setdefault(key, []).append((i, leaves))
+    groups = []
+    for (treedef, _), members in by_kind.items():
+        positions = tuple(i for i, _ in members)
+        columns = [_column(col) for col in zip(*(lv for _, lv in members), strict=True)]
+        groups.append((treedef, positions, columns))
+    return numbers, groups
 
 
-def _stacked(members):
-    """The leaves of alike schedules as columns: ``(value, None)`` where all
-    agree, ``(stack, index)`` where they differ; None when a differing leaf
-    cannot be stacked exactly (a step count beyond the device's integers)."""
-    columns, index = [], 0
-    top = num.top_step()
-    for col in zip(*(leaves for _, _, leaves in members), strict=True):
-        first = col[0]
-        if not all(chk.is_concrete(x) for x in col):
-            return None
-        arrays = [np.asarray(x) for x in col]
-        if all(a.shape == arrays[0].shape and np.array_equal(a, arrays[0])
-               for a in arrays[1:]):  # fmt: skip
-            columns.append((first, None))
-            continue
-        stack = np.stack(arrays)
-        if np.issubdtype(stack.dtype, np.integer) and np.any(np.abs(stack) > top):
-            return None
-        if isinstance(first, float):
-            stack = stack.astype(np.float64)
-        columns.append((stack, index))
-        index += 1
-    return columns, np.asarray([k for _, k, _ in members], np.float64)
+def _column(values):
+    """One leaf of the terms of a group: a NumPy stack when concrete (kept in
+    float64 or int64), a device stack when traced."""
+    if chk.is_concrete(list(values)) and not any(
+        isinstance(v, jax.Array) for v in values
+    ):
+        return np.stack([np.asarray(v) for v in values])
+    return jnp.stack([jnp.asarray(v) for v in values])
+
+
+def _stacks(numbers, groups) -> bool:
+    """Whether unflattened children are concrete stacks to rebuild terms from."""
+    if not all(isinstance(x, (int, float, np.generic)) for x in numbers):
+        return False
+    for _, positions, columns in groups:
+        for col in columns:
+            if not isinstance(col, (np.ndarray, jax.Array)) or not chk.is_concrete(col):
+                return False
+            if col.ndim == 0 or col.shape[0] != len(positions):
+                return False
+    return True
+
+
+def _unpack(count, numbers, groups):
+    """The terms again, from concrete stacks (NumPy scalars back to Python)."""
+    terms: list = [None] * count
+    for i, value in numbers:
+        terms[i] = value
+    for treedef, positions, columns in groups:
+        for row, i in enumerate(positions):
+            leaves = [_scalar(col[row]) for col in columns]
+            terms[i] = jax.tree_util.tree_unflatten(treedef, leaves)
+    return tuple(terms)
+
+
+def _scalar(x):
+    return x.item() if isinstance(x, np.generic) else x
 
 
 def _side(x):
     return repr(x) if isinstance(x, Schedule) else f"{x!r}"
+
+
+def _evaluate_packed(op, packed, step):
+    """The sum (product) of the packed terms at ``step``: each group of alike
+    schedules evaluated at once under ``vmap`` over its stacked leaves (a
+    leaf equal in every term stays a constant), then reduced."""
+    numbers, groups = packed
+    fold = jnp.add if op == "+" else jnp.multiply
+    values = [x for _, x in numbers]
+    out = None
+    if values and chk.is_concrete(values):
+        out = num.as_float(np.sum(values) if op == "+" else np.prod(values))
+    else:
+        for x in values:
+            out = num.as_float(x) if out is None else fold(out, num.as_float(x))
+    for treedef, positions, columns in groups:
+        value = _evaluate_group(op, treedef, len(positions), columns, step)
+        out = value if out is None else fold(out, value)
+    return out
+
+
+def _evaluate_group(op, treedef, rows, columns, step):
+    fixed, varying = [], []
+    for col in columns:
+        if isinstance(col, np.ndarray) and np.all(col == col[:1]):
+            fixed.append(_scalar(col[0]) if col.ndim == 1 else col[0])
+        else:
+            fixed.append(None)
+            varying.append(col)
+
+    def one(*cols):
+        it = iter(cols)
+        leaves = [next(it) if v is None else v for v in fixed]
+        value = jax.tree_util.tree_unflatten(treedef, leaves)._evaluate(step)
+        return jnp.asarray(value, num.float_dtype())
+
+    if not varying:  # the same schedule `rows` times
+        value = one()
+        if rows == 1:
+            return value
+        if op == "+":
+            return value * num.as_float(rows)
+        return jnp.power(value, rows)
+    values = jax.vmap(one)(*varying)
+    return jnp.sum(values, axis=0) if op == "+" else jnp.prod(values, axis=0)
 
 
 class clip(Schedule):
@@ -454,10 +509,16 @@ class scale_steps(Schedule):
         x = num.divmod_steps(n, cycle)[1] * num.as_int(self.factor)
         if f is None:
             return self.schedule._evaluate(num.Step(x, None))
-        scaled = f * num.as_float(self.factor)
-        whole = jnp.floor(scaled)
+        # factor * f as a double-float (exact to ~2**-44 for any int32
+        # factor): its whole part moves the step, the rest is the fraction.
+        factor = jnp.full(f.shape, self.factor, x.dtype)
+        hi, lo = num.mul_steps(factor, None, (f, jnp.zeros_like(f)))
+        whole = jnp.floor(hi)
+        rest = (hi - whole) + lo
+        carry = jnp.floor(rest)  # -1, 0 or 1 where lo crosses a whole step
+        whole, rest = whole + carry, rest - carry
         return self.schedule._evaluate(
-            num.Step(x + whole.astype(x.dtype), (scaled - whole).astype(f.dtype))
+            num.Step(x + whole.astype(x.dtype), rest.astype(f.dtype))
         )
 
 

@@ -413,7 +413,7 @@ class cosine_restarts(Schedule):
             k, done, remaining, length = self._position(n, f)
         amplitude = num.pow_steps(k, None, self._c("log_mult"))
         end = num.as_float(self.end_value)
-        start = end + (num.as_float(self.init_value) - end) * amplitude
+        start = end + num.times(num.as_float(self.init_value) - end, amplitude)
         return num.anneal(start, end, done, remaining, length, "cosine")
 
     def _position(self, n, f):

@@ -235,8 +235,8 @@ class exponential_decay(_RateDecay):
     def _evaluate(self, step):
         n, f = step
         n, f = delayed(n, f, self.transition_begin)
-        value = num.as_float(self.init_value) * num.exp_df(
-            progress_times(self, n, f, "rate")
+        value = num.times(
+            self.init_value, num.exp_df(progress_times(self, n, f, "rate"))
         )
         if self.end_value is not None:
             end = num.as_float(self.end_value)
@@ -366,9 +366,7 @@ class step_decay(Schedule):
     def _evaluate(self, step):
         n, f = step
         q, _ = num.divmod_steps(n, self.step_size)
-        return num.as_float(self.init_value) * num.pow_steps(
-            q, None, self._c("log_gamma")
-        )
+        return num.times(self.init_value, num.pow_steps(q, None, self._c("log_gamma")))
 
 
 class multistep_decay(Schedule):
@@ -399,9 +397,7 @@ class multistep_decay(Schedule):
     def _evaluate(self, step):
         n, f = step
         k = num.count_at_most(self.milestones, n)
-        return num.as_float(self.init_value) * num.pow_steps(
-            k, None, self._c("log_gamma")
-        )
+        return num.times(self.init_value, num.pow_steps(k, None, self._c("log_gamma")))
 
     def settles_at(self):
         m = self.milestones

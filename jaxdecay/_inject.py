@@ -187,6 +187,32 @@ def _recalls(value) -> bool:
     return callable(getattr(value, "previous", None))
 
 
+# Arguments of optax's optimizers that hold one number (or a schedule of one).
+_SCALARS = frozenset(
+    {"learning_rate", "b1", "b2", "eps", "eps_root", "weight_decay", "momentum",
+     "decay", "initial_accumulator_value", "nesterov_momentum"}
+)  # fmt: skip
+
+
+def _check_hyperparameter(name, value):
+    """A clear TypeError for arguments no optimizer takes: a class where a
+    schedule goes, text, or a list where optax expects one number."""
+    where = f"inject: `{name}`"
+    if isinstance(value, type):
+        raise TypeError(
+            f"{where} must be a number, an array or a schedule; got the class "
+            f"{value.__name__}: build a schedule from it, e.g. "
+            f"{value.__name__}(...)."
+        )
+    if isinstance(value, (str, bytes)):
+        chk.fail("inject", name, value, "a number, an array or a schedule", TypeError)
+    if name in _SCALARS and isinstance(value, (list, tuple, dict, set)):
+        chk.fail(
+            "inject", name, value, "a number or a schedule (one value per step)",
+            TypeError,
+        )  # fmt: skip
+
+
 def inject(inner_factory, static_args=(), *, share_count=True):
     """Builds an optax optimizer whose schedules are readable from its state.
 
@@ -251,8 +277,33 @@ def inject(inner_factory, static_args=(), *, share_count=True):
         )
     if not isinstance(share_count, bool):
         chk.fail("inject", "share_count", share_count, "True or False", TypeError)
-    static = {static_args} if isinstance(static_args, str) else set(static_args)
-    signature = inspect.signature(inner_factory)
+    if isinstance(static_args, str):
+        static = {static_args}
+    elif isinstance(static_args, (list, tuple, set, frozenset)) and all(
+        isinstance(a, str) for a in static_args
+    ):
+        static = set(static_args)
+    else:
+        chk.fail(
+            "inject",
+            "static_args",
+            static_args,
+            "an argument name or a sequence of them",
+            TypeError,
+        )
+    if isinstance(inner_factory, type):
+        raise TypeError(
+            "inject: `inner_factory` must be a function returning an optax "
+            f"transformation, such as optax.adamw; got the class {inner_factory!r}."
+        )
+    try:
+        signature = inspect.signature(inner_factory)
+    except (TypeError, ValueError):
+        raise TypeError(
+            "inject: `inner_factory` must be a function returning an optax "
+            "transformation, such as optax.adamw, whose arguments can be read; "
+            f"got inner_factory={inner_factory!r}."
+        ) from None
     unknown = static - set(signature.parameters)
     if unknown:
         raise ValueError(
@@ -267,6 +318,8 @@ def inject(inner_factory, static_args=(), *, share_count=True):
         bound = signature.bind(*args, **kwargs).arguments
         fixed, plain, stateful = {}, {}, {}
         for name, value in bound.items():
+            if name not in static:
+                _check_hyperparameter(name, value)
             if name in static or isinstance(value, bool) or not callable(value):
                 fixed[name] = value
             elif _is_stateful(value):

@@ -16,6 +16,9 @@ from ._progress import ProgressBar
 
 __all__ = ["lr_find", "LRFindResult"]
 
+# The most steps a range test runs: it keeps two float arrays of that length.
+_MOST_STEPS = 10_000_000
+
 _FUNC = "lr_find"
 
 
@@ -274,6 +277,14 @@ def lr_find(
             f"got max_value={max_value!r}, min_value={min_value!r}."
         )
     num_steps = chk.integer(_FUNC, "num_steps", num_steps, low=2)
+    if num_steps > _MOST_STEPS:
+        chk.fail(
+            _FUNC,
+            "num_steps",
+            num_steps,
+            f"an integer in [2, {_MOST_STEPS:,}] (a range test records the loss "
+            "and the rate of every step)",
+        )
     smoothing = chk.number(_FUNC, "smoothing", smoothing, low=0, high=1, high_open=True)
     diverge_factor = chk.number(
         _FUNC, "diverge_factor", diverge_factor, low=1, low_open=True

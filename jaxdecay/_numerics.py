@@ -387,9 +387,12 @@ def mul_steps(n, f, c):
             lo = lo + f * c_hi
         return _normalize(hi, lo)
     n = n.astype(jnp.int32)
+    # The pieces are cut in integers and converted exactly: a float product
+    # by 4096.0 could be reassociated by XLA with c (the product of the
+    # constants overflowing for a huge c, and 0 * inf giving NaN).
     n0 = (n & 0xFFF).astype(fdtype)
-    n1 = ((n >> 12) & 0xFFF).astype(fdtype) * 4096.0
-    n2 = (n >> 24).astype(fdtype) * 16777216.0
+    n1 = (n & 0xFFF000).astype(fdtype)
+    n2 = (n & ~0xFFFFFF).astype(fdtype)
     c1 = _high_bits(c_hi)
     c2 = c_hi - c1
     terms = [n2 * c1, n1 * c1, n2 * c2, n0 * c1, n1 * c2, n0 * c2]
@@ -401,12 +404,15 @@ def mul_steps(n, f, c):
     err = err + n.astype(fdtype) * c_lo
     if f is not None:
         err = err + f * (c_hi + c_lo)
-    return _normalize(s, err)
+    return _normalize(s, jnp.where(jnp.isfinite(s), err, 0))
 
 
 def _normalize(hi, lo):
+    # Past the float range the low part means nothing (it would be inf - inf):
+    # it is dropped, so an overflowing product is an infinity, never a NaN.
+    lo = jnp.where(jnp.isfinite(hi), lo, 0)
     s = hi + lo
-    return s, lo - (s - hi)
+    return s, jnp.where(jnp.isfinite(s), lo - (s - hi), 0)
 
 
 def exp_df(x):
@@ -421,6 +427,20 @@ def one_minus_df(x):
     """``1 - (hi + lo)``, exact before the final rounding when ``hi`` is near 1."""
     hi, lo = x
     return (1 - hi) - lo
+
+
+def times(value, factor):
+    """``value * factor`` for a rate and a growth factor: 0 wherever the rate
+    is 0 in the float dtype, also where the factor has grown past the float
+    range (0 * inf would be NaN)."""
+    if is_concrete(value) and not isinstance(value, jax.Array) and np.ndim(value) == 0:
+        host = np.asarray(value, np.float64).astype(float_dtype())
+        if host == 0:
+            return jnp.zeros_like(factor)
+        if abs(host) >= np.finfo(host.dtype).tiny:  # subnormals may be flushed
+            return as_float(value) * factor
+    v = as_float(value)
+    return jnp.where(v == 0, 0.0, v * factor)
 
 
 def pow_steps(n, f, log_base):
@@ -508,7 +528,8 @@ def anneal(start, end, done, remaining, length, shape="linear", exponent=None):
             jnp.log1p(-jnp.where(big, move, 0.0)),
             jnp.log(jnp.where(big | ~positive, 1.0, keep)),
         )
-        log_keep = as_float(exponent) * log_keep
+        # 0 where F is 1, even for an exponent past the float range.
+        log_keep = jnp.where(log_keep == 0, 0.0, as_float(exponent) * log_keep)
         keep = jnp.where(positive, jnp.exp(log_keep), 0.0)
         move = jnp.where(positive, -jnp.expm1(log_keep), 1.0)
     # A zero end (a warmup from 0, a decay to 0) adds nothing: left out, so

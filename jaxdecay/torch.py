@@ -63,7 +63,7 @@ from ._decay import (
     polynomial_decay,
     step_decay,
 )
-from ._fields import Anything, param
+from ._fields import Anything, Real, param
 from ._join import join
 from ._piecewise import piecewise_constant
 from ._plateau import reduce_on_plateau
@@ -195,13 +195,13 @@ def _rate(func, name, value):
             "by one schedule (make one schedule per group and combine them with "
             "optax.multi_transform)",
         )
-    return chk.number(func, name, value)
+    return Real().check(func, name, value)
 
 
 def _lr(func, lr):
     if isinstance(lr, (list, tuple, np.ndarray)):
         return _rate(func, "lr", lr)
-    return chk.number(func, "lr", lr, low=0)
+    return Real(low=0).check(func, "lr", lr)
 
 
 def _last_epoch(func, last_epoch):
