@@ -391,10 +391,10 @@ class shift(Schedule):
 
     def __check_init__(self):
         k, top = self.steps, num.top_step()
+        if not chk.is_concrete(k) or k >= -((top + 1) // 2):
+            return
         end = self.schedule.settles_at()
-        if end is not None and end <= top:
-            return  # steps read past the top give the value held from `end`
-        if chk.is_concrete(k) and k < -((top + 1) // 2):
+        if end is None or end > top:  # else steps past the top read its end
             chk.fail(
                 "shift",
                 "steps",

@@ -411,9 +411,13 @@ class cosine_restarts(Schedule):
             length = num.length(period)
         else:
             k, done, remaining, length = self._position(n, f)
-        amplitude = num.pow_steps(k, None, self._c("log_mult"))
         end = num.as_float(self.end_value)
-        start = end + num.times(num.as_float(self.init_value) - end, amplitude)
+        amplitude = num.mul_steps(k, None, self._c("log_mult"))
+        if chk.is_concrete([self.init_value, self.end_value]):
+            height = num.grow(float(self.init_value) - float(self.end_value), amplitude)
+        else:
+            height = num.grow(num.as_float(self.init_value) - end, amplitude)
+        start = end + height
         return num.anneal(start, end, done, remaining, length, "cosine")
 
     def _position(self, n, f):

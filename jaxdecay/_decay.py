@@ -235,9 +235,7 @@ class exponential_decay(_RateDecay):
     def _evaluate(self, step):
         n, f = step
         n, f = delayed(n, f, self.transition_begin)
-        value = num.times(
-            self.init_value, num.exp_df(progress_times(self, n, f, "rate"))
-        )
+        value = num.grow(self.init_value, progress_times(self, n, f, "rate"))
         if self.end_value is not None:
             end = num.as_float(self.end_value)
             shrinking = num.as_float(self.decay_rate) < 1
@@ -366,7 +364,7 @@ class step_decay(Schedule):
     def _evaluate(self, step):
         n, f = step
         q, _ = num.divmod_steps(n, self.step_size)
-        return num.times(self.init_value, num.pow_steps(q, None, self._c("log_gamma")))
+        return num.grow(self.init_value, num.mul_steps(q, None, self._c("log_gamma")))
 
 
 class multistep_decay(Schedule):
@@ -397,7 +395,7 @@ class multistep_decay(Schedule):
     def _evaluate(self, step):
         n, f = step
         k = num.count_at_most(self.milestones, n)
-        return num.times(self.init_value, num.pow_steps(k, None, self._c("log_gamma")))
+        return num.grow(self.init_value, num.mul_steps(k, None, self._c("log_gamma")))
 
     def settles_at(self):
         m = self.milestones

@@ -429,18 +429,24 @@ def one_minus_df(x):
     return (1 - hi) - lo
 
 
-def times(value, factor):
-    """``value * factor`` for a rate and a growth factor: 0 wherever the rate
-    is 0 in the float dtype, also where the factor has grown past the float
-    range (0 * inf would be NaN)."""
+def grow(value, x):
+    """``value * exp(x)`` for a rate and a double-float exponent ``x``: 0
+    wherever the rate is 0 (also where ``exp(x)`` is past the float range:
+    0 * inf would be NaN), and a rate too small for the float dtype's normal
+    numbers (which XLA flushes to 0) multiplied in the exponent, as
+    ``exp(x + log|value|)``, so a tiny rate times a large growth is exact."""
+    hi, lo = x
     if is_concrete(value) and not isinstance(value, jax.Array) and np.ndim(value) == 0:
-        host = np.asarray(value, np.float64).astype(float_dtype())
+        host = float(value)
         if host == 0:
-            return jnp.zeros_like(factor)
-        if abs(host) >= np.finfo(host.dtype).tiny:  # subnormals may be flushed
-            return as_float(value) * factor
+            return jnp.zeros_like(hi)
+        if abs(host) >= np.finfo(float_dtype()).tiny:
+            return as_float(host) * exp_df(x)
+        c_hi, c_lo = split_constant(math.log(abs(host)))
+        s, e = _two_sum(hi, c_hi)
+        return math.copysign(1.0, host) * exp_df(_normalize(s, e + lo + c_lo))
     v = as_float(value)
-    return jnp.where(v == 0, 0.0, v * factor)
+    return jnp.where(v == 0, 0.0, v * exp_df(x))
 
 
 def pow_steps(n, f, log_base):

@@ -192,23 +192,7 @@ def _refuse(func, name, shown, allowed, error=ValueError):
     raise _error(func, name, shown, allowed, error)
 
 
-def _shown(value) -> str:
-    """``value`` as an error message shows it: small concrete arrays by their
-    numbers, other arrays by dtype and shape, huge ints by their size (the repr
-    of 10**5000 cannot even be printed), long containers by their length."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        if value.bit_length() <= 128:
-            return repr(value)
-        digits = int(abs(value).bit_length() * math.log10(2))
-        return f"<an int of about {'-' if value < 0 else ''}10**{digits}>"
-    if isinstance(value, (jax.Array, np.ndarray)):
-        if chk.is_concrete(value) and 0 < value.ndim and value.size <= 8:
-            return repr(np.asarray(value).tolist())
-        return f"<{value.dtype} array of shape {value.shape}>"
-    text = repr(value)
-    if len(text) > 80 and hasattr(value, "__len__"):
-        return f"<{type(value).__name__} of {len(value)} items>"
-    return text
+_shown = chk.shown
 
 
 def _scalar(name, value, **bounds):
