@@ -186,6 +186,8 @@ def integer_array(func: str, name: str, value: Any, *, low: int = 0, strict=Fals
     if np.issubdtype(arr.dtype, np.floating):
         if not np.all(np.isfinite(arr)) or np.any(arr != np.floor(arr)):
             fail(func, name, value, what)
+    if np.any(np.abs(arr.astype(np.float64)) >= 2.0**63):
+        fail(func, name, value, f"{what}, each at most 2**63 - 1")
     out = arr.astype(np.int64)
     if np.any(out < low):
         fail(func, name, value, what)

@@ -26,7 +26,9 @@ B. Float steps above 2**24 (``test_float_step_*``, 9): Python float, NumPy
    float64 scalars and arrays eagerly; float32 under jit; scale_steps' factor
    times a float step.
 C. Steps beyond int32 (``test_step_beyond_int32_*``, 36): 8 step kinds x 4
-   schedules eagerly; ``jax.jit`` with an int64 step (2 ways x 2 kinds).
+   schedules eagerly; an int64 step at the jit boundary through ``jd.as_step``
+   (JAX itself wraps int64 arguments to int32 without x64), and exact under
+   x64 (2 ways x 2 kinds).
 D. Overflow of derived constants (``test_overflow_*``, 27): 6 issue cases x 3
    modes; 7 out-of-float32 values refused; 2 in-range values kept.
 E. Array-valued scalar parameters (``test_array_*``, 17): 8 constructors, 8
