@@ -186,7 +186,13 @@ def integer_array(func: str, name: str, value: Any, *, low: int = 0, strict=Fals
     if np.issubdtype(arr.dtype, np.floating):
         if not np.all(np.isfinite(arr)) or np.any(arr != np.floor(arr)):
             fail(func, name, value, what)
-    if np.any(np.abs(arr.astype(np.float64)) >= 2.0**63):
+    too_big = (
+        np.any(np.abs(arr) >= 2.0**63)
+        if np.issubdtype(arr.dtype, np.floating)
+        else np.issubdtype(arr.dtype, np.unsignedinteger)
+        and np.any(arr > np.iinfo(np.int64).max)
+    )
+    if too_big:
         fail(func, name, value, f"{what}, each at most 2**63 - 1")
     out = arr.astype(np.int64)
     if np.any(out < low):
