@@ -11,7 +11,7 @@ import numpy as np
 from . import _checks as chk
 from . import _numerics as num
 from ._base import Schedule
-from ._fields import Anything, Choice, Flag, Real, Steps, param
+from ._fields import Anything, Choice, Flag, Real, Steps, float_max, param
 
 __all__ = ["one_cycle", "one_cycle_momentum", "cyclic", "cosine_restarts"]
 
@@ -109,6 +109,15 @@ class one_cycle(Schedule):
     three_phase: bool = param(Flag(), default=False)
 
     def __check_init__(self):
+        peak, div = self.peak_value, self.div_factor
+        if chk.is_concrete([peak, div]) and abs(peak / div) > float_max():
+            chk.fail(
+                "one_cycle",
+                "div_factor",
+                div,
+                f"large enough that the starting rate, peak_value / div_factor, "
+                f"is within the float range (|rate| <= {float_max():.4g})",
+            )
         if self.three_phase and self.pct_start > 0.5:
             chk.fail(
                 "one_cycle",

@@ -183,7 +183,7 @@ class linear_decay(_RateDecay):
     def _evaluate(self, step):
         n, f = step
         factor = num.one_minus_df(progress_times(self, n, f, "rate"))
-        value = num.as_float(self.init_value) * factor
+        value = num.times(self.init_value, factor)
         return jnp.maximum(value, num.as_float(self.end_value))
 
     def breakpoints(self):
@@ -331,11 +331,18 @@ class inverse_sqrt_decay(Schedule):
             transition_length("inverse_sqrt_decay", self.transition_steps, False),
         )
 
+    def _constants(self):
+        return {"root": (lambda xp, T: xp.sqrt(T), (self.transition_steps,))}
+
     def _evaluate(self, step):
         n, f = step
         t = num.real(n, f)
-        length = num.as_float(self.transition_steps)
-        return num.as_float(self.init_value) * jnp.sqrt(length / jnp.maximum(t, length))
+        # sqrt(T) from the host: a tiny T (flushed to 0 on the device) or a
+        # huge one (past the float range) still gives sqrt(T / t) exactly.
+        held = t <= num.as_float(self.transition_steps)
+        root, _ = self._c("root")
+        ratio = jnp.where(held, 1.0, root / jnp.sqrt(jnp.where(held, 1.0, t)))
+        return num.as_float(self.init_value) * ratio
 
 
 class step_decay(Schedule):

@@ -429,6 +429,19 @@ def one_minus_df(x):
     return (1 - hi) - lo
 
 
+def times(value, factor):
+    """``value * factor`` for a rate and a factor that may overflow to an
+    infinity: 0 wherever the rate is 0 (0 * inf would be NaN)."""
+    if is_concrete(value) and not isinstance(value, jax.Array) and np.ndim(value) == 0:
+        host = np.asarray(value, np.float64).astype(float_dtype())
+        if host == 0:
+            return jnp.zeros_like(factor)
+        if abs(host) >= np.finfo(host.dtype).tiny:  # subnormals may be flushed
+            return as_float(value) * factor
+    v = as_float(value)
+    return jnp.where(v == 0, 0.0, v * factor)
+
+
 def grow(value, x):
     """``value * exp(x)`` for a rate and a double-float exponent ``x``: 0
     wherever the rate is 0 (also where ``exp(x)`` is past the float range:
