@@ -85,9 +85,10 @@ def _static_hash(value) -> int:
         return hash(type(value).__qualname__)
 
 
-jax.tree_util.register_pytree_node(
-    Static, lambda s: ((), s.value), lambda value, _: Static(value)
-)
+# The node's metadata is the Static itself (not its value), so that JAX
+# compares and hashes it with Static's own equality: a NumPy array value
+# (boundaries past the device's integers) would make ``==`` ambiguous.
+jax.tree_util.register_pytree_node(Static, lambda s: ((), s), lambda s, _: s)
 
 _flax_knows_static = False
 
