@@ -83,11 +83,6 @@ def clamped_done(n, f, length):
     return done, remaining, num.length(length)
 
 
-def delayed(n, f, begin):
-    """Steps counted from ``begin`` (held at 0 before it)."""
-    return num.delay(n, f, begin)
-
-
 def _sum_of(*steps):
     """The sum of concrete step counts (None when one is traced)."""
     return sum(steps) if chk.is_concrete(list(steps)) else None
@@ -234,7 +229,7 @@ class exponential_decay(_RateDecay):
 
     def _evaluate(self, step):
         n, f = step
-        n, f = delayed(n, f, self.transition_begin)
+        n, f = num.delay(n, f, self.transition_begin)
         value = num.grow(self.init_value, progress_times(self, n, f, "rate"))
         if self.end_value is not None:
             end = num.as_float(self.end_value)
@@ -448,7 +443,7 @@ class polynomial_decay(Schedule):
 
     def _evaluate(self, step):
         n, f = step
-        n, f = delayed(n, f, self.transition_begin)
+        n, f = num.delay(n, f, self.transition_begin)
         if not self.cycle:
             done, remaining, length = clamped_done(n, f, self.transition_steps)
         else:
@@ -558,7 +553,7 @@ class linear(Schedule):
 
     def _evaluate(self, step):
         n, f = step
-        n, f = delayed(n, f, self.transition_begin)
+        n, f = num.delay(n, f, self.transition_begin)
         done, remaining, length = clamped_done(n, f, self.transition_steps)
         return num.anneal(
             self.init_value, self.end_value, done, remaining, length, "linear"

@@ -429,15 +429,23 @@ def one_minus_df(x):
     return (1 - hi) - lo
 
 
+def _host_rate(value):
+    """A concrete scalar rate as the float dtype holds it, with whether the
+    device may compute it as is: ``(x, True)`` for 0 or a normal number,
+    ``(x, False)`` for a subnormal one (XLA flushes those to 0), ``(None,
+    False)`` for a traced or array rate."""
+    if is_concrete(value) and not isinstance(value, jax.Array) and np.ndim(value) == 0:
+        host = np.asarray(value, np.float64).astype(float_dtype())
+        return host, host == 0 or abs(host) >= np.finfo(host.dtype).tiny
+    return None, False
+
+
 def times(value, factor):
     """``value * factor`` for a rate and a factor that may overflow to an
     infinity: 0 wherever the rate is 0 (0 * inf would be NaN)."""
-    if is_concrete(value) and not isinstance(value, jax.Array) and np.ndim(value) == 0:
-        host = np.asarray(value, np.float64).astype(float_dtype())
-        if host == 0:
-            return jnp.zeros_like(factor)
-        if abs(host) >= np.finfo(host.dtype).tiny:  # subnormals may be flushed
-            return as_float(value) * factor
+    host, exact = _host_rate(value)
+    if exact:
+        return jnp.zeros_like(factor) if host == 0 else as_float(value) * factor
     v = as_float(value)
     return jnp.where(v == 0, 0.0, v * factor)
 
@@ -449,15 +457,14 @@ def grow(value, x):
     numbers (which XLA flushes to 0) multiplied in the exponent, as
     ``exp(x + log|value|)``, so a tiny rate times a large growth is exact."""
     hi, lo = x
-    if is_concrete(value) and not isinstance(value, jax.Array) and np.ndim(value) == 0:
-        host = float(value)
-        if host == 0:
-            return jnp.zeros_like(hi)
-        if abs(host) >= np.finfo(float_dtype()).tiny:
-            return as_float(host) * exp_df(x)
-        c_hi, c_lo = split_constant(math.log(abs(host)))
+    host, exact = _host_rate(value)
+    if exact:
+        return jnp.zeros_like(hi) if host == 0 else as_float(value) * exp_df(x)
+    if host is not None:  # subnormal in the float dtype
+        rate = float(value)
+        c_hi, c_lo = split_constant(math.log(abs(rate)))
         s, e = _two_sum(hi, c_hi)
-        return math.copysign(1.0, host) * exp_df(_normalize(s, e + lo + c_lo))
+        return math.copysign(1.0, rate) * exp_df(_normalize(s, e + lo + c_lo))
     v = as_float(value)
     return jnp.where(v == 0, 0.0, v * exp_df(x))
 

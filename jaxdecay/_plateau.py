@@ -195,22 +195,6 @@ def _refuse(func, name, shown, allowed, error=ValueError):
 _shown = chk.shown
 
 
-def _scalar(name, value, **bounds):
-    """A checked real scalar parameter (tracers pass unchecked): one finite
-    number within ``bounds``; an int beyond the float range is a ValueError
-    (not the OverflowError of its conversion)."""
-    if not chk.is_concrete(value):
-        return value
-    if isinstance(value, (list, tuple)) or tuple(getattr(value, "shape", ())):
-        _refuse(_NAME, name, _shown(value), "a single real number", TypeError)
-    try:
-        if isinstance(value, numbers.Real) and not isinstance(value, bool):
-            float(value)
-        return chk.number(_NAME, name, value, **bounds)
-    except OverflowError:
-        raise _error(_NAME, name, _shown(value), f"a real number {_HUGE}") from None
-
-
 def _exact(func, value, dtype) -> np.ndarray:
     """The integer ``value`` rounded to ``dtype`` (to nearest, ties to even),
     never wrapped; beyond the range of ``dtype`` it is +-inf.  It rounds the
@@ -612,7 +596,7 @@ class reduce_on_plateau(Value):  # noqa: N801 - public names are lower case, as 
         ):
             return NotImplemented
         if not callable(other):
-            other = _scalar("multiplier", other)
+            other = Real().check(_NAME, "multiplier", other)
         obj = object.__new__(type(self))
         obj.__dict__.update(self.__dict__)
         object.__setattr__(obj, "multipliers", (*self.multipliers, other))

@@ -18,20 +18,35 @@ from ._join import join
 __all__ = ["warmup_cosine_decay", "warmup_stable_decay"]
 
 
-def _cached_parts(schedule, make):
-    """``make()``: the inner schedules, built (and checked) once when every
-    field is concrete, else at each trace (fields swept by ``jax.vmap``)."""
-    parts = schedule.__dict__.get("_parts_cache")
-    if parts is not None:
+class _Preset(Schedule, abstract=True):
+    """A schedule made of other schedules (``_make()``), built and checked
+    once when every field is concrete, else at each trace (fields swept by
+    ``jax.vmap``); its value, settling step and breakpoints are theirs."""
+
+    def _make(self) -> Schedule:  # pragma: no cover - every preset has one
+        raise NotImplementedError
+
+    def _parts(self) -> Schedule:
+        parts = self.__dict__.get("_parts_cache")
+        if parts is not None:
+            return parts
+        parts = self._make()
+        fields = [getattr(self, name) for name in self.__dataclass_fields__]
+        if chk.is_concrete(fields):
+            object.__setattr__(self, "_parts_cache", parts)
         return parts
-    parts = make()
-    fields = [getattr(schedule, name) for name in schedule.__dataclass_fields__]
-    if chk.is_concrete(fields):
-        object.__setattr__(schedule, "_parts_cache", parts)
-    return parts
+
+    def _evaluate(self, step):
+        return self._parts()._evaluate(step)
+
+    def settles_at(self):
+        return self._parts().settles_at()
+
+    def breakpoints(self):
+        return _in_range(self._parts().breakpoints())
 
 
-class warmup_cosine_decay(Schedule):
+class warmup_cosine_decay(_Preset):
     """Linear warmup from ``init_value`` to ``peak_value``, then cosine decay to
     ``end_value`` (optax's ``warmup_cosine_decay_schedule``).
 
@@ -75,26 +90,14 @@ class warmup_cosine_decay(Schedule):
                 f"decay_steps={d}, warmup_steps={w}."
             )
 
-    def _parts(self):
-        def make():
-            decay = cosine_decay(
-                self.peak_value,
-                self.decay_steps - self.warmup_steps,
-                end_value=self.end_value,
-                exponent=self.exponent,
-            )
-            return warmup(decay, self.warmup_steps, init_value=self.init_value)
-
-        return _cached_parts(self, make)
-
-    def _evaluate(self, step):
-        return self._parts()._evaluate(step)
-
-    def settles_at(self):
-        return self._parts().settles_at()
-
-    def breakpoints(self):
-        return _in_range(self._parts().breakpoints())
+    def _make(self):
+        decay = cosine_decay(
+            self.peak_value,
+            self.decay_steps - self.warmup_steps,
+            end_value=self.end_value,
+            exponent=self.exponent,
+        )
+        return warmup(decay, self.warmup_steps, init_value=self.init_value)
 
 
 class _shaped_decay(Schedule):
@@ -122,7 +125,7 @@ class _shaped_decay(Schedule):
         return (d,) if chk.is_concrete(d) else ()
 
 
-class warmup_stable_decay(Schedule):
+class warmup_stable_decay(_Preset):
     """Warmup-stable-decay (WSD, "trapezoidal"): a linear warmup to
     ``peak_value``, a plateau, and a final decay to ``end_value``.
 
@@ -163,28 +166,16 @@ class warmup_stable_decay(Schedule):
     end_value: Any = param(Real(), default=0.0)
     decay_shape: str = param(Choice(options=num.SHAPES), default="linear")
 
-    def _parts(self):
-        def make():
-            plateau = constant(self.peak_value)
-            decay = _shaped_decay(
-                self.peak_value,
-                self.end_value,
-                self.decay_steps,
-                shape=self.decay_shape,
-            )
-            stable = join([plateau, decay], _one(self.stable_steps))
-            return warmup(stable, self.warmup_steps, init_value=self.init_value)
-
-        return _cached_parts(self, make)
-
-    def _evaluate(self, step):
-        return self._parts()._evaluate(step)
-
-    def settles_at(self):
-        return self._parts().settles_at()
-
-    def breakpoints(self):
-        return _in_range(self._parts().breakpoints())
+    def _make(self):
+        plateau = constant(self.peak_value)
+        decay = _shaped_decay(
+            self.peak_value,
+            self.end_value,
+            self.decay_steps,
+            shape=self.decay_shape,
+        )
+        stable = join([plateau, decay], _one(self.stable_steps))
+        return warmup(stable, self.warmup_steps, init_value=self.init_value)
 
 
 def _in_range(marks):
