@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import numbers
 import sys
@@ -12,9 +13,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import _checks as chk
+from . import _durations as dur
 from . import _numerics as num
 from ._checks import is_concrete, shown
-from ._fields import StepList, Steps
+from ._fields import Choice, StepList, Steps
 
 __all__ = ["Value", "Schedule", "schedule_types", "register_alias", "to_config"]
 
@@ -139,6 +142,8 @@ def _make_value_class(cls):
 
     def leaf(obj, name, wide):
         value = getattr(obj, name)
+        if dur.contains(value):  # a duration to resolve: not a number yet
+            return Static(value)
         if _beyond_device(value) or (wide and name in counts):
             return Static(value)
         return _wrap_static(value)
@@ -147,7 +152,7 @@ def _make_value_class(cls):
         wide = any(_beyond_device(getattr(obj, n)) for n in counts)
         children = [leaf(obj, n, wide) for n in data]
         derived = obj.__dict__.get("_derived")
-        if derived is None:
+        if derived is None and not obj.unresolved:
             consts = obj._constants()
             if consts and all(
                 is_concrete(p) for _, params in consts.values() for p in params
@@ -235,6 +240,140 @@ def _unwrap_static(x):
     return x
 
 
+# -- durations -------------------------------------------------------------------
+
+
+def _when_resolved(method):
+    """``method`` refused (with what to do) while its value holds durations."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if self.unresolved:
+            self._refuse_unresolved(f"find the {method.__name__} of")
+        return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _check_rest(cls, rest):
+    """'*' stands for the rest of the run: only for one of a schedule's phases."""
+    func = cls.__name__
+    for name in rest:
+        if name not in cls._phases:
+            listed = (
+                f"for one of {func}'s phases ({', '.join(cls._phases)})"
+                if cls._phases
+                else "for a phase of a schedule with phases (warmup_stable_decay, ...)"
+            )
+            chk.fail(func, name, "*", f"a number of steps or a duration; '*' (the "
+                     f"rest of the run) is {listed}")  # fmt: skip
+    if len(rest) > 1:
+        raise ValueError(
+            f"{func}: only one phase can be '*' (the rest of the run); got "
+            f"{', '.join(f'{n}={chr(39)}*{chr(39)}' for n in rest)}."
+        )
+
+
+def _figure(where, name, value):
+    return None if value is None else dur.exact(where, name, value)
+
+
+def _durations(value, limit=None) -> list:
+    """``(path, Duration)`` for the durations in ``value`` and its parts (at
+    most ``limit``), walked without recursion; parts known to be resolved
+    are not walked again."""
+    found: list = []
+    stack = [(value, type(value).__name__, True)]
+    while stack and (limit is None or len(found) < limit):
+        item, path, top = stack.pop()
+        if isinstance(item, dur.Duration):
+            found.append((path, item))
+        elif isinstance(item, Value):
+            if not top and item.__dict__.get("_unresolved") is False:
+                continue
+            fields = [
+                (f.name, getattr(item, f.name, None))
+                for f in dataclasses.fields(item)
+                if f.init or f.metadata.get("config")
+            ]
+            for name, v in reversed(fields):
+                stack.append((v, name if top else f"{path}.{name}", False))
+        elif isinstance(item, (tuple, list)):
+            for i in reversed(range(len(item))):
+                stack.append((item[i], f"{path}[{i}]", False))
+    return found
+
+
+def _resolve(value, figures):
+    """``value`` with its durations turned into steps (see Value.resolve)."""
+    if isinstance(value, Value):
+        return _resolved(value, figures) if value.unresolved else value
+    if isinstance(value, (tuple, list)):
+        return type(value)(_resolve(v, figures) for v in value)
+    return value
+
+
+def _resolved(self, figures):
+    cls = type(self)
+    func = cls.__name__
+    kwargs, notes, rest = {}, [], None
+
+    def steps(name, d):
+        if d.needs and getattr(figures, d.needs) is None:
+            raise ValueError(
+                f"{func}.resolve: `{name}={d.text!r}` is "
+                f"{dur.describe(d.unit)}, which needs `{d.needs}`; got "
+                f"{d.needs}=None."
+            )
+        if d.unit == "rest":
+            return None
+        out = d.steps(figures)
+        notes.append(f"{name}={d.text!r} -> {out}")
+        return out
+
+    for field in dataclasses.fields(self):
+        if not field.init:
+            continue
+        value = getattr(self, field.name)
+        if isinstance(value, dur.Duration):
+            kwargs[field.name] = steps(field.name, value)
+            if value.unit == "rest":
+                rest = field.name
+        elif dur.contains(value):
+            kwargs[field.name] = [
+                steps(f"{field.name}[{i}]", v) if isinstance(v, dur.Duration) else v
+                for i, v in enumerate(value)
+            ]
+        else:
+            kwargs[field.name] = _resolve(value, figures)
+    if rest is not None:
+        taken = sum(
+            kwargs[p] for p in cls._phases if p != rest and kwargs[p] is not None
+        )
+        left = figures.total_steps - taken
+        if left < 0:
+            raise ValueError(
+                f"{func}.resolve: `{rest}='*'` is what the other phases leave of "
+                f"total_steps={figures.total_steps}, but they take {taken} steps "
+                f"({', '.join(notes) or 'as given'})."
+            )
+        kwargs[rest] = left
+        notes.append(f"{rest}='*' -> {left}")
+    try:
+        out = cls(**kwargs)
+    except (ValueError, TypeError) as error:
+        raise type(error)(
+            f"{str(error).rstrip('.')} (resolved from {', '.join(notes)}, with "
+            f"{figures.shown()})."
+        ) from None
+    for field in dataclasses.fields(self):
+        if not field.init and field.metadata.get("config"):
+            object.__setattr__(
+                out, field.name, _resolve(getattr(self, field.name), figures)
+            )
+    return out
+
+
 class Value:
     """An immutable value built from checked arguments: the root of every
     schedule and of the stateful :class:`reduce_on_plateau`.
@@ -247,6 +386,9 @@ class Value:
     """
 
     _static: ClassVar[tuple[str, ...]] = ()
+    # The fields whose lengths add up to the run (warmup, stable, decay): one
+    # of them may be "*", whatever the others leave of ``total_steps``.
+    _phases: ClassVar[tuple[str, ...]] = ()
 
     def _constants(self) -> dict:
         """Host-precomputed constants: ``{name: (fn(xp, *params), params)}``,
@@ -261,6 +403,9 @@ class Value:
         ``abstract`` bases such as :class:`Schedule` are not registered)."""
         super().__init_subclass__(**kwargs)
         _make_value_class(cls)
+        for name in ("breakpoints", "settles_at"):
+            if name in cls.__dict__:  # refused until durations are resolved
+                setattr(cls, name, _when_resolved(cls.__dict__[name]))
         if not abstract and not cls.__name__.startswith("_"):
             _REGISTRY[cls.__name__] = cls
             if internal:
@@ -272,15 +417,101 @@ class Value:
         """Checks every field against its declared kind (see :func:`param`),
         then runs the ``__check_init__`` of each class, base first."""
         func = type(self).__name__
+        rest = []
         for field in dataclasses.fields(self):
             kind = field.metadata.get("kind")
             if kind is not None:
                 value = kind.check(func, field.name, getattr(self, field.name))
                 object.__setattr__(self, field.name, value)
+                if isinstance(value, dur.Duration) and value.unit == "rest":
+                    rest.append(field.name)
+        if rest:
+            _check_rest(type(self), rest)
+        if self.unresolved:  # two-field rules wait for whole steps (resolve)
+            return
         for klass in reversed(type(self).__mro__):
             check = klass.__dict__.get("__check_init__")
             if check is not None:
                 check(self)
+
+    # -- durations ----------------------------------------------------------
+
+    @property
+    def unresolved(self) -> bool:
+        """Whether this value (or a part of it) holds durations such as
+        ``"10%"`` or ``"2ep"``, to be turned into steps by :meth:`resolve`."""
+        found = self.__dict__.get("_unresolved")
+        if found is None:
+            found = bool(_durations(self, limit=1))
+            object.__setattr__(self, "_unresolved", found)
+        return found
+
+    def resolve(
+        self,
+        total_steps=None,
+        steps_per_epoch=None,
+        tokens_per_step=None,
+        samples_per_step=None,
+        rounding: str = "floor",
+    ):
+        """The same schedule with every duration turned into whole steps.
+
+        A duration is a step count written in the run's units: ``"1500"``
+        (steps), ``"10%"`` or ``"0.1dur"`` (a fraction of ``total_steps``),
+        ``"*"`` (what a schedule's other phases leave of ``total_steps``),
+        ``"2ep"`` (epochs of ``steps_per_epoch``), ``"1e9tok"`` / ``"1Gtok"``
+        (tokens, ``tokens_per_step`` to a step) or ``"3e6sp"`` (samples).
+        Each is read as an exact decimal and rounded once, by ``rounding``:
+        ``"floor"`` (as composer's time strings and Levanter's ratios
+        truncate), ``"ceil"`` (as transformers rounds ``warmup_ratio`` up) or
+        ``"round"`` (to nearest, ties up).  Every part of a composition is
+        resolved; every fraction is of the whole run.  A schedule without
+        durations is returned as it is, so resolving twice, or with a new
+        ``total_steps`` for a resumed run of another length (resolve the
+        unresolved original again), is safe.
+
+        Args:
+          total_steps: the run's length in steps.
+          steps_per_epoch: steps (updates) per epoch, a positive number.
+          tokens_per_step: tokens per step, a positive number (1 when the
+            schedule is driven by tokens: ``jd.inject(..., progress="tokens")``).
+          samples_per_step: samples per step (the batch size).
+          rounding: ``"floor"``, ``"ceil"`` or ``"round"``.
+
+        Raises:
+          ValueError: a figure a duration needs is missing, or a resolved
+            length breaks the schedule's rules (a zero decay length), naming
+            the parameter and the duration it came from.
+
+        Examples:
+          >>> lr = wsd(3e-4, "1%", "*", "20%")
+          >>> lr.resolve(total_steps=10_000)
+          warmup_stable_decay(peak_value=0.0003, warmup_steps=100, stable_steps=7900, decay_steps=2000)
+          >>> warmup_cosine_decay(1e-3, "2ep", "10ep").resolve(steps_per_epoch=500)
+          warmup_cosine_decay(peak_value=0.001, warmup_steps=1000, decay_steps=5000)
+        """  # noqa: E501
+        where = f"{type(self).__name__}.resolve"
+        figures = dur.RunFigures(
+            total_steps=None
+            if total_steps is None
+            else Steps(low=1).check(where, "total_steps", total_steps),
+            steps_per_epoch=_figure(where, "steps_per_epoch", steps_per_epoch),
+            tokens_per_step=_figure(where, "tokens_per_step", tokens_per_step),
+            samples_per_step=_figure(where, "samples_per_step", samples_per_step),
+            rounding=Choice(options=dur.ROUNDINGS).check(where, "rounding", rounding),
+        )
+        return _resolve(self, figures)
+
+    def _refuse_unresolved(self, doing: str):
+        found = _durations(self, limit=6)
+        shown_ = "; ".join(d.explain(path) for path, d in found[:5])
+        more = "; ..." if len(found) > 5 else ""
+        needs = sorted({d.needs for _, d in found if d.needs})
+        raise ValueError(
+            f"{type(self).__name__}: cannot {doing} a schedule written with "
+            f"durations ({shown_}{more}); turn them into steps first with "
+            f".resolve({', '.join(f'{n}=...' for n in needs)})."
+        )
 
     # -- value semantics ----------------------------------------------------
 
@@ -343,6 +574,12 @@ class Schedule(Value, abstract=True):
     :func:`join`, :func:`warmup`, :func:`clip`, :func:`shift`, :func:`repeat` and
     :func:`staircase`.
 
+    Every step count (a warmup, a decay length, a boundary, a period, a shift)
+    may be written as a duration in the run's units: ``"10%"`` of the run,
+    ``"*"`` for what a schedule's other phases leave, ``"2ep"``, ``"1e9tok"``,
+    ``"3e6sp"``.  Such a schedule is turned into steps by :meth:`resolve`
+    once the run's figures are known, and refuses to be evaluated before.
+
     Examples:
       >>> lr = 0.5 * warmup_cosine_decay(1e-3, warmup_steps=10, decay_steps=100)
       >>> print(f"{lr(10):.1e}")
@@ -358,6 +595,8 @@ class Schedule(Value, abstract=True):
     # -- evaluation ---------------------------------------------------------
 
     def __call__(self, step):
+        if self.unresolved:
+            self._refuse_unresolved("evaluate")
         try:
             n, f, shape = num.split_step(step)
         except (TypeError, ValueError) as error:
@@ -398,6 +637,8 @@ class Schedule(Value, abstract=True):
           >>> warmup_cosine_decay(1.0, 10, 100).key_points(100)
           [(0, 0.0), (10, 1.0), (99, 0.000304...)]
         """
+        if self.unresolved:
+            self._refuse_unresolved("evaluate")
         marks = sorted({int(b) for b in self.breakpoints() if b >= 0})
         if steps is None:
             steps = 2 * max([*marks, 5]) + 1
@@ -442,6 +683,10 @@ class Schedule(Value, abstract=True):
             step 30: 0.05
             step 60: 0.025
         """
+        if self.unresolved:
+            return "\n".join(
+                [repr(self), "  (written with durations: resolve it to see values)"]
+            )
         if steps is None:
             marks = [s for s, _ in self.key_points()]
             end = min(max(marks[-1], 10), num.top_step())
@@ -594,6 +839,8 @@ def _scalar(x, path):
     """A field value that is neither a schedule nor a sequence, as JSON."""
     if x is None or isinstance(x, (bool, str)):
         return x
+    if isinstance(x, dur.Duration):
+        return x.text
     if isinstance(x, jax.core.Tracer) or not is_concrete(x):
         raise TypeError(
             f"to_config: `{_path(path)}` is a traced value; a config holds concrete "

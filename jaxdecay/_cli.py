@@ -3,6 +3,7 @@
 jaxdecay plot "warmup_cosine_decay(3e-4, 2000, 100000)" --steps 100000 -o lr.png
 jaxdecay show "one_cycle(0.1, 1000)" --steps 1000
 jaxdecay table "cosine_decay(0.1, 1000)" --at 0,100,1000 --format csv
+jaxdecay show "wsd(3e-4, '1%', '*', '20%')" --total-steps 10000
 jaxdecay list
 
 Every mistake of the user is one line on stderr and exit status 2.
@@ -171,12 +172,15 @@ def _inches(text: str) -> float:
 # -- the commands -----------------------------------------------------------------
 
 
-def _spec(text: str) -> Schedule:
-    """The schedule ``text`` describes, or a :class:`_Fail` saying what is wrong
-    with it."""
+def _spec(text: str, run: dict | None = None) -> Schedule:
+    """The schedule ``text`` describes, its durations resolved with the run's
+    figures ``run`` (see :meth:`Schedule.resolve`), or a :class:`_Fail` saying
+    what is wrong with it."""
     where = f"SPEC {_short(text)}"
     try:
         schedule = parse(text)
+        if run is not None and schedule.unresolved:
+            schedule = schedule.resolve(**run)
     except (RecursionError, MemoryError):
         raise _Fail(
             f"{where} is nested too deeply to read; write long sums and products "
@@ -189,6 +193,10 @@ def _spec(text: str) -> Schedule:
     except (ValueError, TypeError, ArithmeticError) as error:
         detail = _one_line(error)
         detail = detail.removeprefix("parse: ")
+        for figure in _FIGURES:  # name the option, not the argument
+            detail = detail.replace(f"`{figure}`", "--" + figure.replace("_", "-"))
+            detail = detail.replace(f"{figure}=...", "--" + figure.replace("_", "-"))
+            detail = detail.replace(f"; got {figure}=None", "")
         raise _Fail(f"{where}: {detail}") from None
     try:  # a schedule nested deeper than Python's recursion limit allows
         repr(schedule)
@@ -207,6 +215,23 @@ def _spec(text: str) -> Schedule:
             "to draw or tabulate; give a schedule of the step (e.g. its base)"
         )
     return schedule
+
+
+_FIGURES = ("total_steps", "steps_per_epoch", "tokens_per_step", "samples_per_step")
+
+
+def _run(args) -> dict:
+    """The run's figures given on the command line, for durations."""
+    run = {name: getattr(args, name) for name in _FIGURES}
+    run["rounding"] = args.rounding
+    return run
+
+
+def _steps_of(args) -> int:
+    """--steps, by default the run's --total-steps (else 1000)."""
+    if args.steps is not None:
+        return args.steps
+    return args.total_steps if args.total_steps is not None else 1000
 
 
 def _formats() -> list[str]:
@@ -264,7 +289,8 @@ def _cmd_plot(args) -> str:
             'plot needs matplotlib; install it with `pip install "jaxdecay[plot]"`'
         ) from None
     output = _output(args.output)
-    schedules = {text: _spec(text) for text in args.specs}
+    schedules = {text: _spec(text, _run(args)) for text in args.specs}
+    args.steps = _steps_of(args)
 
     if args.log:
         x = _steps(args.steps, list(schedules.values()))
@@ -301,7 +327,8 @@ def _cmd_plot(args) -> str:
 
 
 def _cmd_show(args) -> str:
-    schedule = _spec(args.spec)
+    schedule = _spec(args.spec, _run(args))
+    args.steps = _steps_of(args)
     lines = [repr(schedule), text_chart(schedule, args.steps, args.width, args.height)]
     lines.append("key points:")
     lines += [f"  step {s:>8}: {v:.6g}" for s, v in key_points(schedule, args.steps)]
@@ -309,7 +336,7 @@ def _cmd_show(args) -> str:
 
 
 def _cmd_table(args) -> str:
-    schedules = [(text, _spec(text)) for text in args.specs]
+    schedules = [(text, _spec(text, _run(args))) for text in args.specs]
     at = np.asarray(args.at, np.int64)
     columns = [np.asarray(s(at), np.float64) for _, s in schedules]
     names = [text for text, _ in schedules]
@@ -366,12 +393,53 @@ def _cmd_list(args) -> str:
     return "\n".join(lines)
 
 
+def _figure_arg(text: str) -> float | int:
+    n = _int_or_none(text)
+    try:
+        x = float(text) if n is None else n
+    except ValueError:
+        x = math.nan
+    if not (x > 0 and math.isfinite(x)):
+        raise argparse.ArgumentTypeError(
+            f"must be a positive number; got {_short(text, 40)}"
+        )
+    return x
+
+
+def _run_options(p):
+    """The run's figures, which durations in a SPEC ("10%", "2ep") need."""
+    group = p.add_argument_group(
+        "the run",
+        'figures that turn durations in a SPEC ("10%%", "*", "2ep", '
+        '"1e9tok") into steps',
+    )
+    group.add_argument(
+        "--total-steps",
+        type=_int_in(1, 2**63 - 1, "a whole number of steps"),
+        default=None,
+        help='the run\'s length in steps, for "10%%" and "*" (also the default '
+        "--steps)",
+    )
+    group.add_argument("--steps-per-epoch", type=_figure_arg, default=None,
+                       help="steps per epoch, for \"2ep\"")  # fmt: skip
+    group.add_argument("--tokens-per-step", type=_figure_arg, default=None,
+                       help="tokens per step, for \"1e9tok\"")  # fmt: skip
+    group.add_argument("--samples-per-step", type=_figure_arg, default=None,
+                       help="samples per step, for \"3e6sp\"")  # fmt: skip
+    group.add_argument(
+        "--rounding",
+        choices=("floor", "ceil", "round"),
+        default="floor",
+        help="how a duration rounds to whole steps (default: floor)",
+    )
+
+
 def make_parser() -> argparse.ArgumentParser:
     top = max_steps()
     steps_help = (
         f"draw steps 0 .. STEPS-1; STEPS from 1 to {top} (2**63 with "
         f"JAX_ENABLE_X64=1); at most {MAX_POINTS} steps are evaluated, spread "
-        "evenly plus each breakpoint (default: 1000)"
+        "evenly plus each breakpoint (default: --total-steps, else 1000)"
     )
     parser = _Parser(
         prog="jaxdecay",
@@ -390,7 +458,8 @@ def make_parser() -> argparse.ArgumentParser:
         f"At most {MAX_POINTS} steps are evaluated per curve, whatever --steps.",
     )
     p.add_argument("specs", nargs="+", metavar="SPEC", help=SPEC_HELP)
-    p.add_argument("--steps", type=_steps_arg, default=1000, help=steps_help)
+    p.add_argument("--steps", type=_steps_arg, default=None, help=steps_help)
+    _run_options(p)
     p.add_argument(
         "-o",
         "--output",
@@ -431,7 +500,8 @@ def make_parser() -> argparse.ArgumentParser:
         "stateful schedule (reduce_on_plateau) has no curve and is refused.",
     )
     p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
-    p.add_argument("--steps", type=_steps_arg, default=1000, help=steps_help)
+    p.add_argument("--steps", type=_steps_arg, default=None, help=steps_help)
+    _run_options(p)
     p.add_argument(
         "--width",
         type=_int_in(*CHART_WIDTH, "a whole number of columns"),
@@ -462,6 +532,7 @@ def make_parser() -> argparse.ArgumentParser:
         "(2**63-1 with JAX_ENABLE_X64=1)",
     )
     p.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    _run_options(p)
     p.set_defaults(run=_cmd_table)
 
     p = sub.add_parser(

@@ -481,7 +481,7 @@ class scale_steps(Schedule):
     """
 
     schedule: Any = param(ScheduleArg())
-    factor: int = param(Steps(low=1), static=True)
+    factor: int = param(Steps(low=1, duration=False), static=True)
     period: int = param(Steps(low=1), static=True)
 
     def __check_init__(self):

@@ -126,7 +126,7 @@ class _RateDecay(Schedule):
     init_value: Any = param(Real())
     decay_rate: Any = param(Real(low=0, coefficient=True))
     transition_steps: Any = param(
-        Real(low=0, low_open=True, coefficient=True), default=1
+        Real(low=0, low_open=True, coefficient=True, steps=True), default=1
     )
     staircase: bool = param(Flag(), default=False)
     # Whether decay_rate must be > 0 (else >= 0), and the constant c(decay_rate)
@@ -316,7 +316,7 @@ class inverse_sqrt_decay(Schedule):
 
     init_value: Any = param(Real())
     transition_steps: Any = param(
-        Real(low=0, low_open=True, coefficient=True), default=1
+        Real(low=0, low_open=True, coefficient=True, steps=True), default=1
     )
 
     def __check_init__(self):
@@ -434,6 +434,8 @@ class polynomial_decay(Schedule):
       1.00 0.25 0.00
     """
 
+    _phases = ('transition_begin', 'transition_steps')
+
     init_value: Any = param(Real())
     end_value: Any = param(Real())
     transition_steps: Any = param(Steps(low=1))
@@ -501,6 +503,8 @@ class cosine_decay(Schedule):
       0.1000 0.0500 0.0000
     """
 
+    _phases = ('decay_steps',)
+
     init_value: Any = param(Real())
     decay_steps: Any = param(Steps(low=1))
     end_value: Any = param(Real(), default=0.0)
@@ -545,6 +549,8 @@ class linear(Schedule):
       >>> print(f"{lr(0):.1e} {lr(50):.1e} {lr(200):.1e}")
       0.0e+00 5.0e-04 1.0e-03
     """
+
+    _phases = ('transition_begin', 'transition_steps')
 
     init_value: Any = param(Real())
     end_value: Any = param(Real())

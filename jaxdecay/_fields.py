@@ -26,6 +26,7 @@ import jax
 import numpy as np
 
 from . import _checks as chk
+from . import _durations as dur
 
 __all__ = [
     "param",
@@ -106,10 +107,16 @@ class Real(Kind):
     allowed: str | None = None
     coefficient: bool = False
     optional: bool = False
+    # A length in steps: a duration string is accepted too (see _durations).
+    steps: bool = False
 
     def check(self, func, name, value):
         if value is None and self.optional:
             return None
+        if self.steps:
+            value = _duration(func, name, value)
+            if isinstance(value, dur.Duration):
+                return value
         if not chk.is_concrete(value):
             return value
         what = self.allowed or chk._range_text(
@@ -147,6 +154,11 @@ class Steps(Kind):
     Every length up to ``2**63 - 1`` is exact at every step a schedule can be
     called with: lengths beyond the step range are handled on the host, and a
     boundary beyond it is never reached.
+
+    A duration string (``"10%"``, ``"2ep"``, ``"1e9tok"``; see
+    :mod:`jaxdecay._durations`) is accepted too, unless ``duration=False``:
+    written in steps (``"1500"``) it is steps at once, else it is kept until
+    :meth:`~jaxdecay.Schedule.resolve`.
     """
 
     low: int = 0
@@ -154,10 +166,16 @@ class Steps(Kind):
     optional: bool = False
     high: int | None = None
     why: str | None = None
+    # False for counts that are not steps of the run (a factor, a patience).
+    duration: bool = True
 
     def check(self, func, name, value):
         if value is None and self.optional:
             return None
+        if self.duration:
+            value = _duration(func, name, value)
+            if isinstance(value, dur.Duration):
+                return value
         if self.high is not None:
             what = f"an integer in [{self.low}, {self.high}] ({self.why})"
         elif self.allowed:
@@ -208,6 +226,14 @@ class StepList(Kind):
     strict: bool = False
 
     def check(self, func, name, value):
+        if isinstance(value, (list, tuple)) and any(
+            isinstance(v, (str, dur.Duration)) for v in value
+        ):
+            value = [_duration(func, f"{name}[{i}]", v) for i, v in enumerate(value)]
+            if dur.contains(value):  # checked again once resolved
+                if any(getattr(v, "unit", None) == "rest" for v in value):
+                    chk.fail(func, name, value, _NO_REST)
+                return tuple(value)
         if not chk.is_concrete(value):
             return value
         _no_huge(func, name, value, "a sequence of integers")
@@ -236,6 +262,17 @@ class RealList(Kind):
                 f"{float_max():.4g})",
             )
         return out
+
+
+_NO_REST = "steps or durations ('*', the rest of the run, is for a phase's length)"
+
+
+def _duration(func, name, value):
+    """A duration string read (whole steps, or a Duration to resolve later);
+    any other value as it is."""
+    if isinstance(value, str):
+        return dur.parse(func, name, value)
+    return value
 
 
 def _no_huge(func, name, value, what):

@@ -74,6 +74,8 @@ class warmup_cosine_decay(_Preset):
       5.0e-04 1.0e-03 5.0e-04 0.0e+00
     """
 
+    _phases = ('decay_steps',)
+
     peak_value: Any = param(Real())
     warmup_steps: Any = param(Steps())
     decay_steps: Any = param(Steps(low=1))
@@ -157,6 +159,8 @@ class warmup_stable_decay(_Preset):
       >>> print(f"{lr(5):.2f} {lr(50):.2f} {lr(91):.2f} {lr(100):.2f}")
       0.50 1.00 0.68 0.00
     """
+
+    _phases = ('warmup_steps', 'stable_steps', 'decay_steps')
 
     peak_value: Any = param(Real())
     warmup_steps: Any = param(Steps())

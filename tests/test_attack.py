@@ -89,6 +89,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import jaxdecay as jd
+from jaxdecay._durations import parse as parse_duration
 from tests import reference as ref
 
 F32_MAX = float(np.finfo(np.float32).max)
@@ -2410,6 +2411,14 @@ def test_hostile_parameters_refused_or_finite_and_exact(family, data):
             continue
         else:
             allowed = {"number"} | ({"none"} if name in family.none_ok else set())
+        if kind == "str" and name in STEP_PARAMETERS:
+            # a duration ("10", "10%", "2ep"): steps at once, or kept to resolve
+            written = parse_duration(family.id, name, value)
+            if isinstance(written, int):
+                kwargs[name] = written
+                continue
+            assert schedule.unresolved, f"{context}: accepted {name}={value!r}"
+            return
         assert kind in allowed, f"{context}: accepted {name}={value!r} (a {kind})"
         if name in family.value_params and kind == "number":
             v = as_float(value)

@@ -445,9 +445,9 @@ CASES = [
     ),
     (
         "cosine_decay-steps-str",
-        lambda: jd.cosine_decay(1.0, "100"),
-        TypeError,
-        fails("cosine_decay", "decay_steps", "'100'"),
+        lambda: jd.cosine_decay(1.0, "100 steps"),
+        ValueError,
+        fails("cosine_decay", "decay_steps", "'100 steps'"),
     ),
     (
         "cosine_decay-exponent-zero",
@@ -894,9 +894,9 @@ CASES = [
     ),
     (
         "shift-str",
-        lambda: jd.shift(COS, "3"),
-        TypeError,
-        fails("shift", "steps", "'3'"),
+        lambda: jd.shift(COS, "3 epochs"),
+        ValueError,
+        fails("shift", "steps", "'3 epochs'"),
     ),
     (
         "shift-not-a-schedule",

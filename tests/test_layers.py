@@ -20,6 +20,7 @@ FLOORS = {
     "_checks": 0,
     "_numerics": 0,
     "_fields": 0,
+    "_durations": 0,
     "_base": 1,
     "_wrap": 2,
     "_decay": 2,
