@@ -98,7 +98,7 @@ class one_cycle(Schedule):
       0.040 1.000 4.0e-06
     """
 
-    _phases = ('total_steps',)
+    _phases = ("total_steps",)
 
     peak_value: Any = param(Real())
     total_steps: int = param(Steps(low=1), static=True)

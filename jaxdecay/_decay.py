@@ -434,7 +434,7 @@ class polynomial_decay(Schedule):
       1.00 0.25 0.00
     """
 
-    _phases = ('transition_begin', 'transition_steps')
+    _phases = ("transition_begin", "transition_steps")
 
     init_value: Any = param(Real())
     end_value: Any = param(Real())
@@ -503,7 +503,7 @@ class cosine_decay(Schedule):
       0.1000 0.0500 0.0000
     """
 
-    _phases = ('decay_steps',)
+    _phases = ("decay_steps",)
 
     init_value: Any = param(Real())
     decay_steps: Any = param(Steps(low=1))
@@ -550,7 +550,7 @@ class linear(Schedule):
       0.0e+00 5.0e-04 1.0e-03
     """
 
-    _phases = ('transition_begin', 'transition_steps')
+    _phases = ("transition_begin", "transition_steps")
 
     init_value: Any = param(Real())
     end_value: Any = param(Real())

@@ -74,7 +74,7 @@ class warmup_cosine_decay(_Preset):
       5.0e-04 1.0e-03 5.0e-04 0.0e+00
     """
 
-    _phases = ('decay_steps',)
+    _phases = ("decay_steps",)
 
     peak_value: Any = param(Real())
     warmup_steps: Any = param(Steps())
@@ -160,7 +160,7 @@ class warmup_stable_decay(_Preset):
       0.50 1.00 0.68 0.00
     """
 
-    _phases = ('warmup_steps', 'stable_steps', 'decay_steps')
+    _phases = ("warmup_steps", "stable_steps", "decay_steps")
 
     peak_value: Any = param(Real())
     warmup_steps: Any = param(Steps())

@@ -101,7 +101,7 @@ def test_fields_that_are_not_steps_refuse_durations():
 
 
 def test_the_rest_of_the_run_is_for_phases_only():
-    with pytest.raises(ValueError, match=r"exponential_decay: `transition_steps`.*'\*'"):
+    with pytest.raises(ValueError, match=r"`transition_steps`.*'\*'"):
         jd.exponential_decay(1.0, 0.5, "*")
     with pytest.raises(ValueError, match="only one phase can be"):
         jd.wsd(1.0, "*", "*", 10)
@@ -239,8 +239,8 @@ def test_wsd_phases_add_up_to_the_run(total, rounding):
 
 
 def test_the_rest_is_never_negative():
-    with pytest.raises(ValueError, match=r"`decay_steps='\*'` is what the other "
-                       r"phases leave of total_steps=100, but they take 110"):  # fmt: skip
+    leave = r"`decay_steps='\*'` is what the other phases leave of total_steps=100"
+    with pytest.raises(ValueError, match=leave + ", but they take 110"):
         jd.wsd(1.0, "60%", "50%", "*").resolve(total_steps=100)
 
 
