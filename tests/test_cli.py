@@ -89,6 +89,24 @@ def test_table_holds_the_schedules_values(capsys):
     chex.assert_trees_all_close(got, want.astype(np.float64), rtol=1e-7)
 
 
+def test_durations_resolve_with_the_runs_figures(capsys):
+    spec = "wsd(3e-4, '1%', '*', '20%')"
+    out = ok(capsys, "show", spec, "--total-steps", "10000")
+    assert out.startswith(
+        "warmup_stable_decay(peak_value=0.0003, warmup_steps=100, stable_steps=7900,"
+        " decay_steps=2000)"
+    )
+    assert "step     9999:" in out  # --steps defaults to the run's length
+    out = ok(
+        capsys, "table", "warmup_cosine_decay(1.0, '2ep', '1e6tok')", "--at",
+        "0,100,200,1000", "--steps-per-epoch", "50", "--tokens-per-step", "1000",
+        "--format", "csv",
+    )  # fmt: skip
+    want = jd.warmup_cosine_decay(1.0, 100, 1000)(np.array([0, 100, 200, 1000]))
+    got = [float(row[1]) for row in list(csv.reader(io.StringIO(out)))[1:]]
+    chex.assert_trees_all_close(np.array(got), np.asarray(want, np.float64), rtol=0)
+
+
 def test_table_as_json_and_text(capsys):
     rows = json.loads(
         ok(capsys, "table", STEP, "--at", "0,300,600", "--format", "json")
@@ -199,6 +217,13 @@ HOSTILE = [
     (["plot", "constant(0)", "--log", "-o", "{tmp}/x.png"], "--log"),
     (["plot", C, "--title", r"$\nosuchsymbol$", "-o", "{tmp}/x.png"], "--title"),
     (["frobnicate"], "invalid choice"),
+    (["show", "wsd(3e-4, '1%', '*', '20%')"], "needs --total-steps"),
+    (["table", "cosine_decay(1.0, '2ep')", "--at", "0"], "needs --steps-per-epoch"),
+    (["show", "cosine_decay(1.0, '0.1%')", "--total-steps", "100"], "decay_steps=0"),
+    (["show", "cosine_decay(1.0, '150%')", "--total-steps", "100"], "at most 100%"),
+    (["show", C, "--total-steps", "0"], "--total-steps"),
+    (["show", C, "--tokens-per-step", "-3"], "--tokens-per-step"),
+    (["show", C, "--rounding", "up"], "--rounding"),
 ]
 
 
