@@ -11,7 +11,9 @@ call), it times the same step with the learning rate given as:
   constant, a join of 50 warmup-cosine cycles) given to ``optax.adamw``
   directly, with jaxdecay and with optax, and through ``jaxdecay.inject``
   (readable by ``jaxdecay.hyperparams``); warmup-cosine also through
-  ``optax.inject_hyperparams``, with either library's schedule;
+  ``optax.inject_hyperparams``, with either library's schedule, and through
+  ``jaxdecay.inject(..., progress="tokens")``, driven by the tokens consumed
+  (each batch row counts as ``TOKENS_PER_ROW`` tokens);
 * reduce on plateau: jaxdecay's ``reduce_on_plateau(...).as_transform()`` and
   through ``jaxdecay.inject``, against ``optax.contrib.reduce_on_plateau``.
 
@@ -39,6 +41,7 @@ LOOPS = ("call", "scan")
 SCAN = 100
 LR, WD = 1e-3, 1e-4
 TOTAL = 100_000  # schedule horizon in steps
+TOKENS_PER_ROW = 512  # tokens of one batch row, for the token-driven variant
 SCHEDULES = ("warmup_cosine", "wsd", "piecewise_1000", "join_50")
 # variant: (label, library, how)
 VARIANTS = [("baseline", "optax", "float"), ("inject_const", "optax", "inject")]
@@ -50,6 +53,8 @@ for _s in SCHEDULES:
     ]
     if _s == "warmup_cosine":  # inject_hyperparams: one schedule is enough
         VARIANTS += [(_s, "jaxdecay", "inject"), (_s, "optax", "inject")]
+        # schedules of tokens: one schedule is enough too
+        VARIANTS += [(_s, "jaxdecay", "jd.inject tokens")]
 VARIANTS += [
     ("plateau", "jaxdecay", "as_transform"),
     ("plateau", "jaxdecay", "jd.inject"),
@@ -59,6 +64,7 @@ QUICK = [
     ("baseline", "optax", "float"),
     ("warmup_cosine", "jaxdecay", "direct"),
     ("warmup_cosine", "jaxdecay", "jd.inject"),
+    ("warmup_cosine", "jaxdecay", "jd.inject tokens"),
     ("warmup_cosine", "optax", "direct"),
     ("plateau", "jaxdecay", "as_transform"),
     ("plateau", "optax", "contrib"),
@@ -67,13 +73,18 @@ HOW = {
     "float": "optax.adamw(1e-3)",
     "direct": "optax.adamw(schedule)",
     "jd.inject": "jaxdecay.inject(optax.adamw)(learning_rate=schedule)",
+    "jd.inject tokens": 'jaxdecay.inject(optax.adamw, progress="tokens")'
+    "(learning_rate=schedule); update(..., tokens=n)",
     "inject": "optax.inject_hyperparams(optax.adamw)(learning_rate=...)",
     "as_transform": "chain(adamw(1e-3), reduce_on_plateau().as_transform())",
     "contrib": "chain(adamw(1e-3), optax.contrib.reduce_on_plateau())",
 }
 
 
-def schedule(name, lib):
+def schedule(name, lib, scale=1):
+    """The schedule ``name`` of library ``lib``; jaxdecay's warmup-cosine with
+    its lengths multiplied by ``scale`` (a schedule of tokens, for ``scale``
+    tokens to a step)."""
     import optax
 
     import jaxdecay as jd
@@ -81,7 +92,9 @@ def schedule(name, lib):
     warm = 1_000
     if name == "warmup_cosine":
         if lib == "jaxdecay":
-            return jd.warmup_cosine_decay(LR, warm, TOTAL, end_value=LR * 0.01)
+            return jd.warmup_cosine_decay(
+                LR, warm * scale, TOTAL * scale, end_value=LR * 0.01
+            )
         return optax.warmup_cosine_decay_schedule(
             0.0, LR, warm, TOTAL, end_value=LR * 0.01
         )
@@ -120,8 +133,9 @@ def schedule(name, lib):
     raise ValueError(name)
 
 
-def optimizer(variant):
-    """``(tx, takes_metric)``."""
+def optimizer(variant, tokens_per_step=1):
+    """``(tx, extra)``: the keyword arguments of ``tx.update`` beside the
+    gradients (``value``, the metric, is filled in with the loss)."""
     import optax
 
     import jaxdecay as jd
@@ -129,33 +143,46 @@ def optimizer(variant):
 
     inject_jd = getattr(jd, "inject", inject)
     name, lib, how = variant
+    metric = {"value": None}
     if how == "float":
-        return optax.adamw(LR, weight_decay=WD), False
+        return optax.adamw(LR, weight_decay=WD), {}
     if name == "inject_const":
         return optax.inject_hyperparams(optax.adamw)(
             learning_rate=LR, weight_decay=WD
-        ), False
+        ), {}
     if name == "plateau":
         if how == "as_transform":
             plateau = jd.reduce_on_plateau(factor=0.5, patience=10)
             return optax.chain(
                 optax.adamw(LR, weight_decay=WD), plateau.as_transform()
-            ), True
+            ), metric
         if how == "jd.inject":
             plateau = jd.reduce_on_plateau(factor=0.5, patience=10, base=LR)
-            return inject_jd(optax.adamw)(learning_rate=plateau, weight_decay=WD), True
+            return inject_jd(optax.adamw)(
+                learning_rate=plateau, weight_decay=WD
+            ), metric
         return optax.chain(
             optax.adamw(LR, weight_decay=WD),
             optax.contrib.reduce_on_plateau(factor=0.5, patience=10),
-        ), True
+        ), metric
+    if how == "jd.inject tokens":
+        # The schedule's steps are tokens (per_step=1) where its horizon fits
+        # the int32 steps a schedule reads without x64; on the larger models,
+        # steps of per_step tokens (the least power of two that fits).
+        per_step = 1
+        while TOTAL * tokens_per_step // per_step >= 2**31:
+            per_step *= 2
+        lr = schedule(name, lib, scale=tokens_per_step // per_step)
+        tx = inject_jd(optax.adamw, progress="tokens", per_step=per_step)(
+            learning_rate=lr, weight_decay=WD
+        )
+        return tx, {"tokens": tokens_per_step}
     lr = schedule(name, lib)
     if how == "direct":
-        return optax.adamw(lr, weight_decay=WD), False
+        return optax.adamw(lr, weight_decay=WD), {}
     if how == "jd.inject":
-        return inject_jd(optax.adamw)(learning_rate=lr, weight_decay=WD), False
-    return optax.inject_hyperparams(optax.adamw)(
-        learning_rate=lr, weight_decay=WD
-    ), False
+        return inject_jd(optax.adamw)(learning_rate=lr, weight_decay=WD), {}
+    return optax.inject_hyperparams(optax.adamw)(learning_rate=lr, weight_decay=WD), {}
 
 
 def make_cell(model_name, loop, variant, device):
@@ -180,7 +207,9 @@ def make_cell(model_name, loop, variant, device):
                 x = jax.nn.relu(layer(x))
             return self.layers[-1](x)
 
-    tx, metric = optimizer(variant)
+    # The token-driven variant counts TOKENS_PER_ROW tokens per batch row: a
+    # Python int known when the step is traced, as with fixed-shape batches.
+    tx, extra = optimizer(variant, tokens_per_step=batch * TOKENS_PER_ROW)
     with jax.default_device(device):
         model = MLP(nnx.Rngs(0))
         opt = nnx.Optimizer(model, tx, wrt=nnx.Param)
@@ -207,10 +236,9 @@ def make_cell(model_name, loop, variant, device):
     def one(arrays, x, y):
         model, opt = nnx.merge(graphdef, jax.tree.unflatten(treedef, arrays))
         loss, grads = nnx.value_and_grad(loss_fn)(model, x, y)
-        if metric:
-            opt.update(model, grads, value=loss)
-        else:
-            opt.update(model, grads)
+        opt.update(
+            model, grads, **{k: loss if v is None else v for k, v in extra.items()}
+        )
         return jax.tree.leaves(nnx.state((model, opt))), loss
 
     if loop == "call":

@@ -31,6 +31,7 @@ from ._decay import multistep_decay as multistep_decay
 from ._decay import natural_exp_decay as natural_exp_decay
 from ._decay import polynomial_decay as polynomial_decay
 from ._decay import step_decay as step_decay
+from ._inject import Count as Count
 from ._inject import InjectState as InjectState
 from ._inject import inject as inject
 from ._join import join as join
@@ -48,6 +49,10 @@ from ._presets import warmup_cosine_decay as warmup_cosine_decay
 from ._presets import warmup_stable_decay as warmup_stable_decay
 from ._progress import ProgressBar as ProgressBar
 from ._recurrence import recurrence as recurrence
+from ._runs import cooldown as cooldown
+from ._runs import rebase as rebase
+from ._runs import stretch as stretch
+from ._runs import wsd_cycles as wsd_cycles
 from ._wrap import from_fn as from_fn
 
 sgdr = cosine_restarts
@@ -60,17 +65,19 @@ _register_alias("wsd", warmup_stable_decay)
 __version__ = "0.1.0"
 
 __all__ = [
+    "Count",
     "InjectState",
     "LRFindResult",
     "PlateauState",
     "ProgressBar",
-    "Schedule",
     "ScaleByPlateauState",
+    "Schedule",
     "arithmetic",
     "as_step",
     "clip",
     "combine",
     "constant",
+    "cooldown",
     "cosine_decay",
     "cosine_restarts",
     "cyclic",
@@ -94,6 +101,7 @@ __all__ = [
     "piecewise_linear",
     "plot",
     "polynomial_decay",
+    "rebase",
     "recurrence",
     "reduce_on_plateau",
     "repeat",
@@ -102,8 +110,10 @@ __all__ = [
     "shift",
     "staircase",
     "step_decay",
+    "stretch",
     "warmup",
     "warmup_cosine_decay",
     "warmup_stable_decay",
     "wsd",
+    "wsd_cycles",
 ]

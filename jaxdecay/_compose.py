@@ -506,20 +506,9 @@ class scale_steps(Schedule):
     def _evaluate(self, step):
         n, f = step
         cycle = self.period // math.gcd(self.factor, self.period)
-        x = num.divmod_steps(n, cycle)[1] * num.as_int(self.factor)
-        if f is None:
-            return self.schedule._evaluate(num.Step(x, None))
-        # factor * f as a double-float (exact to ~2**-44 for any int32
-        # factor): its whole part moves the step, the rest is the fraction.
-        factor = jnp.full(f.shape, self.factor, x.dtype)
-        hi, lo = num.mul_steps(factor, None, (f, jnp.zeros_like(f)))
-        whole = jnp.floor(hi)
-        rest = (hi - whole) + lo
-        carry = jnp.floor(rest)  # -1, 0 or 1 where lo crosses a whole step
-        whole, rest = whole + carry, rest - carry
-        return self.schedule._evaluate(
-            num.Step(x + whole.astype(x.dtype), rest.astype(f.dtype))
-        )
+        x = num.divmod_steps(n, cycle)[1]
+        # (x + f) * factor: whole steps in integers, the fraction carried exactly
+        return self.schedule._evaluate(num.Step(*num.ratio_steps(x, f, 1, self.factor)))
 
 
 class staircase(Schedule):

@@ -500,9 +500,15 @@ def sin_quarter(y):
 
 
 SHAPES = ("linear", "cosine", "1-sqrt", "1-square")
+# Shapes with a parameter of their own (given to ``anneal`` as ``shape_arg``),
+# by the name of that parameter: ``"power"`` 1 - x**p, ``"exp"``
+# (q**x - q) / (1 - q).
+SHAPE_PARAMS = {"power": "power", "exp": "ratio"}
 
 
-def anneal(start, end, done, remaining, length, shape="linear", exponent=None):
+def anneal(
+    start, end, done, remaining, length, shape="linear", exponent=None, shape_arg=None
+):
     """Moves from ``start`` to ``end`` as ``done`` goes from 0 to ``length``.
 
     ``done`` and ``remaining = length - done`` are floats each formed from exact
@@ -514,7 +520,12 @@ def anneal(start, end, done, remaining, length, shape="linear", exponent=None):
       linear: r (x);  cosine: (1 + cos(pi x)) / 2 = sin(pi r / 2)**2
       (sin(pi x / 2)**2), the smaller from one sine and the larger as 1 minus
       it;  1-sqrt: r / (1 + sqrt(x)) (sqrt(x));
-      1-square: r (1 + x) (x**2).
+      1-square: r (1 + x) (x**2);
+      power (``shape_arg`` p > 0): 1 - x**p (x**p), both from ``p log x``,
+      with ``log x = log1p(-r)`` near x = 1;
+      exp (``shape_arg`` q in (0, 1)): (q**x - q) / (1 - q) as
+      ``q**x expm1(r log q) / expm1(log q)`` (``expm1(x log q) / expm1(log
+      q)``), with ``log q`` from float64 on the host.
     ``exponent`` k raises F to a power (optax's cosine ``exponent``): both
     weights then come from ``k log F``, taken from whichever of F and 1 - F is
     accurate.
@@ -541,6 +552,24 @@ def anneal(start, end, done, remaining, length, shape="linear", exponent=None):
         move = jnp.where(positive, root, 0)
     elif shape == "1-square":
         keep, move = r * (1 + x), jnp.square(x)
+    elif shape == "power":
+        # log x from log1p(-r) where x is near 1 (r exact there); x = 0 apart,
+        # so that no branch, even unselected, feeds log(0) to a gradient.
+        positive, high = x > 0, x > 0.5
+        log_x = jnp.where(
+            high,
+            jnp.log1p(-jnp.where(high, r, 0.0)),
+            jnp.log(jnp.where(positive, x, 1.0)),
+        )
+        scaled = as_float(shape_arg) * log_x
+        keep = jnp.where(positive, -jnp.expm1(scaled), 1.0)
+        move = jnp.where(positive, jnp.exp(scaled), 0.0)
+    elif shape == "exp":
+        # Both over expm1(log q) = q - 1: each weight is exactly 1 at its end.
+        log_q = constant(lambda xp, q: xp.log(q), shape_arg)[0]
+        whole = jnp.expm1(log_q)
+        keep = jnp.exp(x * log_q) * jnp.expm1(r * log_q) / whole
+        move = jnp.expm1(x * log_q) / whole
     else:  # pragma: no cover - constructors check the shape
         raise ValueError(shape)
     if exponent is not None and not (
@@ -677,3 +706,96 @@ def count_at_most(boundaries, n):
     if boundaries.ndim > 1 or size <= 64:
         return jnp.sum(boundaries <= n[..., None], axis=-1, dtype=n.dtype)
     return jnp.searchsorted(boundaries, n, side="right", method="scan").astype(n.dtype)
+
+
+# --------------------------------------------------------------------------
+# Steps read at a rational rate.
+
+# The largest numerator and denominator of a rate p/q that is not whole (a
+# whole rate p/1 may have any p up to 2**63 - 1).
+RATIO_MAX = 2**30
+
+
+def _add_steps(a, b):
+    """``a + b`` for steps ``a, b >= 0``, saturating at the top."""
+    top = top_step()
+    return jnp.where(a > top - b, top, a + b)
+
+
+def _wrapping(x, unsigned):
+    return jax.lax.bitcast_convert_type(x, unsigned)
+
+
+def ratio_steps(n, f, p, q):
+    """The step ``(n + f) * q / p`` as a :class:`Step`: whole steps exact in
+    integers, the fraction in float.
+
+    ``p`` and ``q`` are concrete positive integers with ``q == 1`` (any ``p``
+    up to ``2**63 - 1``) or both at most :data:`RATIO_MAX` (``2**30``).  The
+    step is first cut as ``n = a p + r`` (``0 <= r < p``), so that ``n q / p =
+    a q + (r q) // p + ((r q) % p) / p``: when ``(p - 1) q`` fits in int32,
+    ``r q`` is formed and divided in integers; otherwise its quotient is read
+    from the double-float product ``r * (q / p)`` (within 1 of the truth) and
+    corrected by the remainder ``r q - k p``, computed exactly in wrap-around
+    unsigned arithmetic (the true remainder is within ``[-p, 2p)``, which the
+    signed type holds).  The fraction ``(remainder + f q) / p`` is a
+    double-float whose whole part is carried into the step (for ``p == 1``,
+    ``q f`` exact to about ``2**-44`` relative, as ``scale_steps`` forms it).
+    A step past the top of the step range saturates there (fraction 0), as a
+    called step does.
+    """
+    if p == q:
+        return n, f
+    top = top_step()
+    idtype = n.dtype
+    unsigned = np.uint32 if np.dtype(idtype).itemsize == 4 else np.uint64
+    a, r = divmod_steps(n, p)
+    if q == 1:
+        k, rest = jnp.zeros_like(n), r
+    elif (p - 1) * q <= np.iinfo(np.int32).max:
+        k, rest = divmod_steps(r * jnp.asarray(q, idtype), p)
+    else:
+        hi, lo = mul_steps(r, None, split_constant(q / p))
+        # Whole parts converted apart: their float sum would round (hi's ulp
+        # is up to 64 steps in float32).
+        whole = jnp.floor(hi)
+        k = whole.astype(idtype) + jnp.floor((hi - whole) + lo).astype(idtype)
+        rq = _wrapping(r, unsigned) * unsigned(q)
+        kp = _wrapping(k, unsigned) * unsigned(p)
+        rest = jax.lax.bitcast_convert_type(rq - kp, idtype)
+        low = rest < 0
+        k, rest = jnp.where(low, k - 1, k), jnp.where(low, rest + p, rest)
+        high = rest >= p
+        k, rest = jnp.where(high, k + 1, k), jnp.where(high, rest - p, rest)
+    # a q, saturating: a <= top // p, so only a rate above 1 step per step
+    # (q > p) can pass the top.
+    if q > p:
+        cap = top // q
+        aq = jnp.where(a > cap, top, jnp.minimum(a, cap) * jnp.asarray(q, idtype))
+    else:
+        aq = a * jnp.asarray(q, idtype)
+    whole = _add_steps(aq, k)
+    # The fraction (rest + f q) / p, its whole part carried into the step.
+    if p == 1:  # rest is 0; q f as a double-float, exact to ~2**-44
+        if f is None:
+            return whole, None
+        factor = jnp.full(f.shape, q, idtype)
+        hi, lo = mul_steps(factor, None, (f, jnp.zeros_like(f)))
+    else:
+        hi, lo = mul_steps(rest, None, split_constant(1 / p))
+        if f is not None:
+            hi, err = _two_sum(hi, f * as_float(q / p))
+            lo = lo + err
+    if q > 1:  # (rest + f q) / p may pass 1
+        carry = jnp.floor(hi)
+        frac = (hi - carry) + lo
+        more = jnp.floor(frac)  # -1, 0 or 1 where lo crosses a whole step
+        whole = _add_steps(whole, carry.astype(idtype) + more.astype(idtype))
+        frac = frac - more
+    else:  # (rest + f) / p < 1: no carry, whatever the rounding (p may be huge)
+        frac = hi + lo
+    # The true fraction lies in [0, 1): a rounding to 1 is the float below it.
+    below_one = np.nextafter(np.asarray(1, float_dtype()), np.asarray(0, float_dtype()))
+    frac = jnp.where(frac < below_one, jnp.where(frac > 0, frac, 0.0), below_one)
+    frac = jnp.where(whole >= top, 0.0, frac).astype(float_dtype())
+    return whole, frac

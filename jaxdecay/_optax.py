@@ -64,6 +64,11 @@ def hyperparams(opt_state: Any) -> dict[str, jax.Array]:
     ``"embed"`` of a ``multi_transform``, or ``"1/learning_rate"`` for the
     second transformation of a ``chain``.
 
+    An :func:`inject` optimizer driven by tokens or samples
+    (``progress="tokens"``) also reports the count consumed so far, exact, as a
+    :class:`Count` under ``"tokens"`` (``"samples"``): ``int(count)`` on the
+    host, ``count.as_float()`` inside ``jit``.
+
     Args:
       opt_state: an optax optimizer state, or a flax ``nnx.Optimizer``.
 
@@ -81,6 +86,11 @@ def hyperparams(opt_state: Any) -> dict[str, jax.Array]:
       >>> state = opt.init({"w": jnp.zeros(3)})
       >>> print(f"{hyperparams(state)['learning_rate']:.3f}")
       0.100
+      >>> opt = inject(optax.sgd, progress="tokens")(learning_rate=lr)
+      >>> state = opt.init({"w": jnp.zeros(3)})
+      >>> _, state = opt.update({"w": jnp.ones(3)}, state, tokens=4096)
+      >>> hyperparams(state)
+      {'learning_rate': Array(0.1, dtype=float32), 'tokens': Count(4096)}
     """
     found: list = []
     _collect(opt_state, (), found)

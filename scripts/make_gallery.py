@@ -55,6 +55,10 @@ PANELS = {
     "scale_steps": "scale_steps(repeat(cosine_decay(1.0, 100), 100), 3, 100)",
     "staircase": "staircase(cosine_decay(1.0, 1000), 100)",
     "warmup": "warmup(exponential_decay(1.0, 0.995), 150)",
+    "cooldown": "cooldown(cosine_restarts(1.0, 200), 700, 300, shape='1-sqrt')",
+    "wsd_cycles": "wsd_cycles(1.0, 50, [400, 300, 300], 0.2, rewarmup_steps=30, "
+    "end_value=0.05)",
+    "stretch": "stretch(warmup_cosine_decay(1.0, 50, 400), 2.5)",
 }
 
 
@@ -67,6 +71,10 @@ def panels() -> dict[str, tuple[str, jd.Schedule]]:
     out["from_fn"] = (
         "from_fn(optax.cosine_onecycle_schedule(1000, 1.0))",
         jd.from_fn(optax.cosine_onecycle_schedule(STEPS, 1.0)),
+    )
+    out["rebase"] = (
+        "rebase(warmup_cosine_decay(1.0, 50, 600), 300, 1000)",
+        jd.rebase(jd.warmup_cosine_decay(1.0, 50, 600), 300, 1000),
     )
     return out
 

@@ -1035,6 +1035,143 @@ add(
     30,
 )
 
+# ---- proposed additions to tests/catalog.py (after the scale_steps/staircase
+# entries; references use the catalog's r_* helpers) ----
+
+
+def r_cooldown(inner, a, L, shape="linear", end=0.0, arg=None):
+    d = {
+        "linear": lambda x: 1 - x,
+        "cosine": lambda x: 0.5 * (1 + np.cos(np.pi * x)),
+        "1-sqrt": lambda x: 1 - np.sqrt(x),
+        "1-square": lambda x: 1 - x**2,
+        "power": lambda x: 1 - x**arg,
+        "exp": lambda x: (arg**x - arg) / (1 - arg),
+    }[shape]
+
+    def f(t):
+        v = inner(t)
+        x = np.clip((t - a) / L, 0, 1)
+        return np.where(t < a, v, np.where(t >= a + L, end, end + (v - end) * d(x)))
+
+    return f
+
+
+def r_wsd_cycles(peak, W, lengths, decays, R=0, end=0.0, shape="1-sqrt"):
+    """Cycles of the given lengths, each decaying over its decays[i] last steps."""
+    g = _SHAPES[shape]
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+
+    def f(t):
+        t = np.asarray(t, np.float64)
+        i = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, len(lengths) - 1)
+        u = t - starts[i]
+        L = np.asarray(lengths, np.float64)[i]
+        D = np.asarray(decays, np.float64)[i]
+        w = np.where(i == 0, W, R)
+        low = np.where(i == 0, 0.0, end)
+        ramp = low + (peak - low) * u / np.maximum(w, 1)
+        x = np.clip((u - (L - D)) / D, 0, 1)
+        return np.where(u < w, ramp, end + (peak - end) * g(x))
+
+    return f
+
+
+def r_stretch(inner, F):
+    return lambda t: inner(np.asarray(t, np.float64) / F)
+
+
+add(
+    "cooldown_of_a_cosine_1-sqrt",
+    "cooldown",
+    lambda: jd.cooldown(jd.cosine_decay(1.0, 100, end_value=0.1), 40, 30, "1-sqrt"),
+    r_cooldown(r_cosine_decay(1.0, 100, 0.1), 40, 30, "1-sqrt"),
+    lambda v: jd.cooldown(jd.cosine_decay(v, 100, end_value=0.1), 40, 30, "1-sqrt"),
+    1.0,
+    90,
+)
+add(
+    "cooldown_exp_to_a_floor",
+    "cooldown",
+    lambda: jd.cooldown(jd.constant(2.0), 10, 25, "exp", end_value=0.2, ratio=0.05),
+    r_cooldown(r_constant(2.0), 10, 25, "exp", 0.2, 0.05),
+    lambda v: jd.cooldown(jd.constant(v), 10, 25, "exp", end_value=0.2, ratio=0.05),
+    2.0,
+    50,
+)
+add(
+    "cooldown_power",
+    "cooldown",
+    lambda: jd.cooldown(jd.linear(0.0, 1.0, 20), 30, 40, "power", power=3.0),
+    r_cooldown(r_linear(0.0, 1.0, 20), 30, 40, "power", 0.0, 3.0),
+    lambda v: jd.cooldown(jd.linear(0.0, v, 20), 30, 40, "power", power=3.0),
+    1.0,
+    90,
+)
+add(
+    "wsd_cycles_rewarmup",
+    "wsd_cycles",
+    lambda: jd.wsd_cycles(1.0, 5, [40, 30, 20], 0.3, rewarmup_steps=4, end_value=0.1),
+    r_wsd_cycles(1.0, 5, [40, 30, 20], [12, 9, 6], 4, 0.1),
+    lambda v: jd.wsd_cycles(v, 5, [40, 30, 20], 0.3, rewarmup_steps=4, end_value=0.1),
+    1.0,
+    110,
+)
+add(
+    "wsd_cycles_cosine_full_decay",
+    "wsd_cycles",
+    lambda: jd.wsd_cycles(2.0, 0, [25, 25], 1.0, decay_shape="cosine"),
+    r_wsd_cycles(2.0, 0, [25, 25], [25, 25], shape="cosine"),
+    lambda v: jd.wsd_cycles(v, 0, [25, 25], 1.0, decay_shape="cosine"),
+    2.0,
+    60,
+)
+add(
+    "stretch_warmup_cosine_by_a_third",
+    "stretch",
+    lambda: jd.stretch(jd.warmup_cosine_decay(1.0, 6, 60), 1 / 3),
+    r_stretch(r_warmup_cosine_decay(1.0, 6, 60), 1 / 3),
+    lambda v: jd.stretch(jd.warmup_cosine_decay(v, 6, 60), 1 / 3),
+    1.0,
+    30,
+)
+add(
+    "stretch_multistep_two_thirds",
+    "stretch",
+    lambda: jd.stretch(jd.multistep_decay(1.0, [10, 20], 0.5), "3/2"),
+    lambda t: 0.5 ** np.sum(
+        np.floor(2 * np.asarray(t, np.float64))[..., None] >= 3 * np.array([10, 20]), -1
+    ),
+    lambda v: jd.stretch(jd.multistep_decay(v, [10, 20], 0.5), "3/2"),
+    1.0,
+    40,
+)
+add(
+    "rebase_stretch_longer",
+    "join",  # rebase is a function: the class it makes
+    lambda: jd.rebase(jd.warmup_cosine_decay(1.0, 5, 50), 20, 80),
+    lambda t: np.where(
+        t < 20,
+        r_warmup_cosine_decay(1.0, 5, 50)(t),
+        r_warmup_cosine_decay(1.0, 5, 50)(20 + (t - 20) * 30 / 60),
+    ),
+    lambda v: jd.rebase(jd.warmup_cosine_decay(v, 5, 50), 20, 80),
+    1.0,
+    100,
+)
+add(
+    "rebase_cooldown_cosine",
+    "cooldown",  # rebase is a function: the class it makes
+    lambda: jd.rebase(jd.cosine_decay(1.0, 100), 30, 60, "cooldown", shape="cosine"),
+    r_cooldown(
+        lambda t: r_cosine_decay(1.0, 100)(np.minimum(t, 30.0)), 30, 30, "cosine"
+    ),
+    lambda v: jd.rebase(jd.cosine_decay(v, 100), 30, 60, "cooldown", shape="cosine"),
+    1.0,
+    80,
+)
+
+
 EXAMPLES = {e.id: e for e in CATALOG}
 assert len(EXAMPLES) == len(CATALOG), "duplicate example ids"
 
@@ -1073,6 +1210,9 @@ CORE = [
         "shift_advance",
         "repeat_warmup_cosine",
         "scale_steps_three_tenths",
+        "cooldown_of_a_cosine_1-sqrt",
+        "wsd_cycles_rewarmup",
+        "stretch_warmup_cosine_by_a_third",
         "staircase_exponential_every_100",
         "warmup_exponential_from_init",
         "from_fn_optax_linear",

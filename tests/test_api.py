@@ -12,6 +12,13 @@ SIGNATURES = {
     "threshold_mode='rel', mode='min', cooldown=0, min_value=0.0, eps=1e-08, "
     "*, base=1.0)",
     "constant": "(value)",
+    "cooldown": "(schedule, start, length, shape='linear', end_value=0.0, power=None, "
+    "ratio=None)",
+    "wsd_cycles": "(peak_value, warmup_steps, cycles, decay_fraction, "
+    "decay_shape='1-sqrt', rewarmup_steps=0, end_value=0.0)",
+    "stretch": "(schedule, factor)",
+    "rebase": "(schedule, at_step, new_total, policy='stretch', old_total=None, "
+    "shape=None, end_value=None, power=None, ratio=None)",
     "linear_decay": "(init_value, decay_rate, transition_steps=1, staircase=False, "
     "end_value=0.0)",
     "exponential_decay": "(init_value, decay_rate, transition_steps=1, "
@@ -81,9 +88,17 @@ def test_public_object_has_a_docstring_with_an_example(name):
         assert "Args:" in doc, f"{name} does not document its arguments"
 
 
-@pytest.mark.parametrize("name", sorted(set(SIGNATURES) - {"reduce_on_plateau"}))
+@pytest.mark.parametrize(
+    "name", sorted(set(SIGNATURES) - {"reduce_on_plateau", "rebase"})
+)
 def test_every_catalog_entry_is_a_schedule_type(name):
     assert issubclass(getattr(jd, name), jd.Schedule)
+
+
+def test_rebase_makes_a_schedule_value():
+    rebased = jd.rebase(jd.warmup_cosine_decay(1.0, 5, 50), 20, 80)
+    assert isinstance(rebased, jd.Schedule)
+    assert jd.from_config(rebased.to_config()) == rebased
 
 
 def test_the_plateau_schedule_is_an_optax_stateful_schedule():

@@ -293,7 +293,7 @@ def _cases():
             if value is None or (type(s).__name__, name) in seen:
                 continue
             if isinstance(kind, StepList):
-                if not len(value) or np.min(value) < 0:
+                if not len(value) or np.min(np.asarray(value)) < 0:
                     continue
             elif not float(value).is_integer() or value < 0:
                 continue
@@ -306,7 +306,8 @@ def test_every_step_field_takes_a_duration(example, name):
     s = example.make()
     value = getattr(s, name)
     fields = {f.name: getattr(s, f.name) for f in dataclasses.fields(s) if f.init}
-    if isinstance(value, np.ndarray):
+    listed = isinstance(value, np.ndarray | tuple | list)
+    if listed:
         written = [_as_fraction(v) for v in value]
     else:
         written = _as_fraction(value)
@@ -318,9 +319,7 @@ def test_every_step_field_takes_a_duration(example, name):
         assert jd.from_config(u.to_config()) == u
     assert u.resolve(total_steps=TOTAL) == s
     # written in steps, it is steps at once
-    steps = [str(int(v)) for v in value] if isinstance(value, np.ndarray) else (
-        f"{int(value)}ba"
-    )
+    steps = [str(int(v)) for v in value] if listed else f"{int(value)}ba"
     assert type(s)(**{**fields, name: steps}) == s
 
 

@@ -976,6 +976,61 @@ CASES = [
         TypeError,
         fails("from_fn", "fn", "3"),
     ),
+    # cooldown, wsd_cycles, stretch, rebase
+    (
+        "cooldown-length-zero",
+        lambda: jd.cooldown(COS, 10, 0),
+        ValueError,
+        fails("cooldown", "length", "0"),
+    ),
+    (
+        "cooldown-power-missing",
+        lambda: jd.cooldown(COS, 10, 5, shape="power"),
+        ValueError,
+        fails("cooldown", "power", "None"),
+    ),
+    (
+        "cooldown-ratio-out-of-range",
+        lambda: jd.cooldown(COS, 10, 5, shape="exp", ratio=1.5),
+        ValueError,
+        fails("cooldown", "ratio", "1.5"),
+    ),
+    (
+        "cooldown-not-a-schedule",
+        lambda: jd.cooldown(1.0, 10, 5),
+        TypeError,
+        fails("cooldown", "schedule", "1.0"),
+    ),
+    (
+        "wsd_cycles-empty",
+        lambda: jd.wsd_cycles(1.0, 5, [], 0.3),
+        ValueError,
+        fails("wsd_cycles", "cycles", "[]"),
+    ),
+    (
+        "wsd_cycles-fraction",
+        lambda: jd.wsd_cycles(1.0, 5, [10], 1.5),
+        ValueError,
+        fails("wsd_cycles", "decay_fraction", "1.5"),
+    ),
+    (
+        "stretch-zero",
+        lambda: jd.stretch(COS, 0),
+        ValueError,
+        fails("stretch", "factor", "0"),
+    ),
+    (
+        "stretch-nan",
+        lambda: jd.stretch(COS, float("nan")),
+        ValueError,
+        fails("stretch", "factor", "nan"),
+    ),
+    (
+        "rebase-past-the-end",
+        lambda: jd.rebase(jd.cosine_decay(1.0, 100), 50, 40),
+        ValueError,
+        fails("rebase", "at_step", "50"),
+    ),
 ]
 
 

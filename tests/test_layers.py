@@ -31,6 +31,7 @@ FLOORS = {
     "_compose": 2,
     "_presets": 2,
     "_plateau": 2,
+    "_runs": 2,
 }
 TOOLS = 3  # every other module
 
