@@ -33,7 +33,11 @@ def shape(s) -> str:
         return "reduce_on_plateau"
     if not isinstance(s, jd.Schedule):
         return "fn"
-    if hasattr(s, "spec") and hasattr(s, "schedule") and type(s).__name__.startswith("_"):
+    if (
+        hasattr(s, "spec")
+        and hasattr(s, "schedule")
+        and type(s).__name__.startswith("_")
+    ):
         return shape(s.schedule)  # a port's identity wrapper
     if isinstance(s, jd.arithmetic):
         parts = [
