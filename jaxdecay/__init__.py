@@ -4,6 +4,9 @@ jit-compatible values."""
 from . import keras as keras
 from . import torch as torch
 from . import transformers as transformers
+from ._analysis import annealing_area as annealing_area
+from ._analysis import area as area
+from ._analysis import scale_lr as scale_lr
 from ._base import Schedule as Schedule
 from ._base import register_alias as _register_alias
 from ._compose import arithmetic as arithmetic
@@ -72,6 +75,8 @@ __all__ = [
     "ProgressBar",
     "ScaleByPlateauState",
     "Schedule",
+    "annealing_area",
+    "area",
     "arithmetic",
     "as_step",
     "clip",
@@ -105,6 +110,7 @@ __all__ = [
     "recurrence",
     "reduce_on_plateau",
     "repeat",
+    "scale_lr",
     "scale_steps",
     "sgdr",
     "shift",

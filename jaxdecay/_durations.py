@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from decimal import Decimal
 from fractions import Fraction
 
 from . import _checks as chk
@@ -46,6 +47,8 @@ _UNITS = {
 }
 _PREFIXES = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "B": 10**9,
              "T": 10**12}  # fmt: skip
+# Durations are numbers from 1e-30 to 1e30 (a step count is at most ~9.2e18).
+_EXPONENT = 30
 _PATTERN = re.compile(
     r"^\s*(?P<number>[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][+-]?[0-9]+)?"
     r"|\.[0-9][0-9_]*(?:[eE][+-]?[0-9]+)?)"
@@ -166,7 +169,12 @@ def parse(func: str, name: str, text: str, *, steps_only: bool = False):
     if match is None or "__" in match["number"] or match["number"].endswith("_"):
         chk.fail(func, name, text, allowed)
     number, prefix, unit = match["number"], match["prefix"], match["unit"] or "ba"
-    amount = Fraction(number.replace("_", "")) * _PREFIXES[prefix]
+    decimal = Decimal(number.replace("_", ""))
+    if decimal and not -_EXPONENT <= decimal.adjusted() <= _EXPONENT:
+        # (1e999999999 would take minutes to write out exactly)
+        chk.fail(func, name, text, f"{allowed}, with a number from 1e-{_EXPONENT} to "
+                 f"1e{_EXPONENT}")  # fmt: skip
+    amount = Fraction(decimal) * _PREFIXES[prefix] if decimal else Fraction(0)
     if unit == "%":
         if prefix:
             chk.fail(func, name, text, allowed)

@@ -59,8 +59,10 @@ class PlateauState(NamedTuple):
         ``-inf`` in mode ``"max"`` before the first one), default float dtype.
       num_bad_steps: updates since the last improvement (int32).
       cooldown_counter: updates left in the cooldown (int32).
-      count: number of updates seen (int32, saturating at 2**31 - 1); a
-        ``base`` schedule is evaluated at it.
+      count: number of updates seen (int32, saturating at 2**31 - 1), i.e.
+        of metrics reported, those ignored by ``start_step`` and ``every``
+        included; a ``base`` schedule is evaluated at it, and ``start_step``
+        and ``every`` read it to decide whether a metric is considered.
       previous: the tracked value before the latest update, i.e. the one that
         update's output was computed from (before the first update: the
         starting value), default float dtype.
@@ -179,6 +181,7 @@ class ScaleByPlateauState(NamedTuple):
 _FLOAT64_MAX = float(np.finfo(np.float64).max)
 _WHY_PATIENCE = "the count of bad updates is an int32 and must reach patience + 1"
 _WHY_COOLDOWN = "the cooldown counter is an int32"
+_WHY_COUNT = "the update count is an int32, saturating at 2**31 - 1"
 _METRIC = "a real number (the monitored metric, e.g. the loss)"
 _HUGE = f"of magnitude at most {_FLOAT64_MAX:.4g} (the float64 range)"
 
@@ -334,6 +337,31 @@ class reduce_on_plateau(Value):  # noqa: N801 - public names are lower case, as 
     the rate of the next.  Everything is pure and works under ``jax.jit``,
     ``jax.lax.scan`` and ``jax.vmap``.
 
+    Warmup and per-epoch decisions (``start_step``, ``every``): the metric of
+    the update whose count (``state.count``, the number of updates before it)
+    is ``c`` is *considered* when
+
+    .. math:: c \ge \text{start\_step} \quad\text{and}\quad
+       (c - \text{start\_step}) \bmod \text{every} = 0,
+
+    that is the first ``start_step`` reports are ignored, and of the rest only
+    the 1st, ``(every + 1)``-th, ``(2 every + 1)``-th, ... are considered.  An
+    ignored metric changes nothing but the count: not ``best``, not the count
+    of bad updates, not the cooldown; ``patience`` and ``cooldown`` count
+    considered metrics.  In the optax form the metric given to update ``c`` is
+    the loss of the parameters after ``c`` updates, so the considered metrics
+    are those of the model after ``start_step``, ``start_step + every``, ...
+    updates: with ``every`` the updates of an epoch and ``start_step`` a whole
+    number of epochs (the warmup), one decision per epoch, on the model at the
+    epoch's end, as in fairseq's ``reduce_lr_on_plateau`` and timm's
+    ``PlateauLRScheduler``, which step the rule once per epoch.  Both ignore
+    metrics during the warmup: timm's ``warmup_t = W`` (epochs) ignores the
+    first W reports, as ``start_step=W`` does when ``update`` is called once
+    per epoch; fairseq's ``--warmup-updates W`` ignores the validation metrics
+    reported before update W + 1 is done.  The defaults (0 and 1) consider
+    every metric, PyTorch's rule.  The count saturates at ``2**31 - 1``: past
+    that many updates every metric is considered, or none is.
+
     Composition: with a schedule ``base`` (or ``schedule * plateau``,
     ``plateau * schedule``, ``number * plateau``) the output is
     ``base(count) * v``, where ``count`` is the number of updates seen and ``v``
@@ -361,6 +389,15 @@ class reduce_on_plateau(Value):  # noqa: N801 - public names are lower case, as 
         schedule (any callable of the step, e.g. a jaxdecay schedule): the
         tracked value is a multiplier starting at 1.0 (``min_value`` and
         ``eps`` apply to it) and the output is ``base(count) * multiplier``.
+      start_step: keyword only.  Metrics reported at an update count below it
+        are ignored (the warmup); an integer in ``[0, 2**31 - 1]`` (default 0:
+        none is ignored).
+      every: keyword only.  Of the metrics from ``start_step`` on, only every
+        ``every``-th is considered, starting with the first (per-epoch
+        decisions with ``every`` = updates per epoch); an integer in
+        ``[1, 2**31 - 1]`` (default 1: all).  Both take durations, as every
+        count of steps does: ``start_step="2ep", every="1ep"`` become steps
+        with ``resolve(steps_per_epoch=...)``.
 
     Examples:
       >>> plateau = reduce_on_plateau(factor=0.5, patience=1, base=0.1)
@@ -392,19 +429,40 @@ class reduce_on_plateau(Value):  # noqa: N801 - public names are lower case, as 
       ...     state = lr.update(state, value=1.0)
       >>> print(f"{lr(state):.1e}")  # warmup_cosine_decay(...)(10) * 0.1
       1.0e-04
+
+      Ignoring a warmup of 4 updates and deciding once every 3 updates (the
+      metrics at counts 4, 7, 10, ... are considered; the others, however
+      bad, change nothing):
+
+      >>> plateau = reduce_on_plateau(0.5, patience=0, start_step=4, every=3)
+      >>> state = plateau.init()
+      >>> for loss in [9.0, 9.0, 9.0, 9.0, 5.0, 9.0, 9.0, 4.0, 9.0, 9.0, 4.5]:
+      ...     state = plateau.update(state, value=loss)
+      ...     print(float(plateau(state)), end=" ")
+      1.0 1.0 1.0 1.0 1.0 1.0 1.0 1.0 1.0 1.0 0.5
+      >>> print(float(state.best), int(state.count))
+      4.0 11
     """
 
     factor: Any = param(Real(low=0.0, high=1.0, high_open=True), default=0.1)
     patience: Any = param(
-        Steps(high=_INT_MAX - 1, why=_WHY_PATIENCE, allowed=None), default=10
+        Steps(high=_INT_MAX - 1, why=_WHY_PATIENCE, duration=False), default=10
     )
     threshold: Any = param(Real(low=0.0), default=1e-4)
     threshold_mode: str = param(Choice(options=("rel", "abs")), default="rel")
     mode: str = param(Choice(options=("min", "max")), default="min")
-    cooldown: Any = param(Steps(high=_INT_MAX, why=_WHY_COOLDOWN), default=0)
+    cooldown: Any = param(
+        Steps(high=_INT_MAX, why=_WHY_COOLDOWN, duration=False), default=0
+    )
     min_value: Any = param(Real(low=0.0), default=0.0)
     eps: Any = param(Real(low=0.0), default=1e-8)
     base: Any = param(Anything(), default=1.0, kw_only=True)
+    start_step: Any = param(
+        Steps(high=_INT_MAX, why=_WHY_COUNT), default=0, kw_only=True
+    )
+    every: Any = param(
+        Steps(low=1, high=_INT_MAX, why=_WHY_COUNT), default=1, kw_only=True
+    )
     # Output multipliers added by ``*`` (numbers or schedules).
     multipliers: tuple = dataclasses.field(
         default=(), init=False, metadata={"config": True}
@@ -430,6 +488,8 @@ class reduce_on_plateau(Value):  # noqa: N801 - public names are lower case, as 
 
     def init(self) -> PlateauState:
         """The initial state: the starting value, no best metric yet."""
+        if self.unresolved:
+            self._refuse_unresolved("start")
         start = 1.0 if callable(self.base) else self.base
         worst = math.inf if self.mode == "min" else -math.inf
         return PlateauState.pack(start, worst, 0, 0, 0)
@@ -460,6 +520,8 @@ class reduce_on_plateau(Value):  # noqa: N801 - public names are lower case, as 
           True
         """
         _check_state(f"{_NAME}.update", state)
+        if self.unresolved:
+            self._refuse_unresolved("update")
         if value is None:
             others = ", ".join(sorted(extra_args)) or "none"
             raise TypeError(
@@ -497,15 +559,35 @@ class reduce_on_plateau(Value):  # noqa: N801 - public names are lower case, as 
         )
         cut = reduce & (old - new > jnp.asarray(self.eps, dtype))
         count = state.count
+        value = jnp.where(cut, new, old)
+        bad = jnp.where(reduce, 0, bad)
+        counter = jnp.where(reduce, jnp.asarray(self.cooldown, _INT), counter)
+        considered = self._considered(count)
+        if considered is not None:  # an ignored metric leaves the rule's state
+            value = jnp.where(considered, value, old)
+            best = jnp.where(considered, best, state.best)
+            bad = jnp.where(considered, bad, state.num_bad_steps)
+            counter = jnp.where(considered, counter, state.cooldown_counter)
         return PlateauState.pack(
-            jnp.where(cut, new, old),
+            value,
             best,
-            jnp.where(reduce, 0, bad),
-            jnp.where(reduce, jnp.asarray(self.cooldown, _INT), counter),
+            bad,
+            counter,
             jnp.where(count < _INT_MAX, count + 1, count),
             previous=old,
             dtype=dtype,
         )
+
+    def _considered(self, count):
+        """Whether the metric of the update at ``count`` is considered (see
+        ``start_step`` and ``every``); None when every metric is (the
+        defaults), so that PyTorch's rule runs unchanged."""
+        start, every = self.start_step, self.every
+        if chk.is_concrete([start, every]) and start == 0 and every == 1:
+            return None
+        since = count - jnp.asarray(start, _INT)  # no overflow: both in [0, max]
+        on_beat = jax.lax.rem(jnp.maximum(since, 0), jnp.asarray(every, _INT)) == 0
+        return (since >= 0) & on_beat
 
     def __call__(self, state: PlateauState, **extra_args) -> jax.Array:
         """The current output (extra arguments are ignored)."""

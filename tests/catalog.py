@@ -874,8 +874,9 @@ add(
     "combine_sum_of_alike_terms",
     "combine",
     lambda: sum(jd.cosine_decay(0.1 * (k + 1), 10 + 5 * k) for k in range(4)) + 0.01,
-    lambda t: sum(r_cosine_decay(0.1 * (k + 1), 10 + 5 * k)(t) for k in range(4))
-    + 0.01,
+    lambda t: (
+        sum(r_cosine_decay(0.1 * (k + 1), 10 + 5 * k)(t) for k in range(4)) + 0.01
+    ),
     lambda v: jd.cosine_decay(v, 10) + jd.cosine_decay(0.2, 15) + jd.constant(0.3),
     1.0,
     30,
@@ -1139,8 +1140,13 @@ add(
     "stretch_multistep_two_thirds",
     "stretch",
     lambda: jd.stretch(jd.multistep_decay(1.0, [10, 20], 0.5), "3/2"),
-    lambda t: 0.5 ** np.sum(
-        np.floor(2 * np.asarray(t, np.float64))[..., None] >= 3 * np.array([10, 20]), -1
+    lambda t: (
+        0.5
+        ** np.sum(
+            np.floor(2 * np.asarray(t, np.float64))[..., None]
+            >= 3 * np.array([10, 20]),
+            -1,
+        )
     ),
     lambda v: jd.stretch(jd.multistep_decay(v, [10, 20], 0.5), "3/2"),
     1.0,

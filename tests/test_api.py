@@ -10,7 +10,7 @@ import jaxdecay as jd
 SIGNATURES = {
     "reduce_on_plateau": "(factor=0.1, patience=10, threshold=0.0001, "
     "threshold_mode='rel', mode='min', cooldown=0, min_value=0.0, eps=1e-08, "
-    "*, base=1.0)",
+    "*, base=1.0, start_step=0, every=1)",
     "constant": "(value)",
     "cooldown": "(schedule, start, length, shape='linear', end_value=0.0, power=None, "
     "ratio=None)",

@@ -83,6 +83,8 @@ BAD = [
     ("1__0", "a duration"),
     ("nan%", "a duration"),
     ("inf", "a duration"),
+    ("1e999999999tok", "from 1e-30 to 1e30"),  # refused at once, not written out
+    ("1e-999999999ep", "from 1e-30 to 1e30"),
 ]
 
 
@@ -249,12 +251,18 @@ def test_the_rest_is_never_negative():
     [
         (lambda: jd.cosine_decay(1.0, "*"), jd.cosine_decay(1.0, 500)),
         (lambda: jd.one_cycle(1.0, "*"), jd.one_cycle(1.0, 500)),
-        (lambda: jd.linear(1.0, 0.0, "*", transition_begin="10%"),
-         jd.linear(1.0, 0.0, 450, transition_begin=50)),  # fmt: skip
-        (lambda: jd.polynomial_decay(1.0, 0.0, "*", transition_begin=20),
-         jd.polynomial_decay(1.0, 0.0, 480, transition_begin=20)),  # fmt: skip
-        (lambda: jd.warmup_cosine_decay(1.0, "5%", "*"),
-         jd.warmup_cosine_decay(1.0, 25, 500)),  # fmt: skip
+        (
+            lambda: jd.linear(1.0, 0.0, "*", transition_begin="10%"),
+            jd.linear(1.0, 0.0, 450, transition_begin=50),
+        ),  # fmt: skip
+        (
+            lambda: jd.polynomial_decay(1.0, 0.0, "*", transition_begin=20),
+            jd.polynomial_decay(1.0, 0.0, 480, transition_begin=20),
+        ),  # fmt: skip
+        (
+            lambda: jd.warmup_cosine_decay(1.0, "5%", "*"),
+            jd.warmup_cosine_decay(1.0, 25, 500),
+        ),  # fmt: skip
     ],
 )
 def test_the_rest_in_each_schedule_with_phases(make, want):

@@ -486,7 +486,8 @@ def test_signature():
     plain = sig.replace(parameters=params, return_annotation=inspect.Signature.empty)
     assert str(plain) == (
         "(factor=0.1, patience=10, threshold=0.0001, threshold_mode='rel', "
-        "mode='min', cooldown=0, min_value=0.0, eps=1e-08, *, base=1.0)"
+        "mode='min', cooldown=0, min_value=0.0, eps=1e-08, *, base=1.0, "
+        "start_step=0, every=1)"
     )
 
 
