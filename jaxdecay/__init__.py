@@ -2,6 +2,7 @@
 jit-compatible values."""
 
 from . import keras as keras
+from . import timm as timm
 from . import torch as torch
 from . import transformers as transformers
 from ._analysis import annealing_area as annealing_area
@@ -12,10 +13,13 @@ from ._base import register_alias as _register_alias
 from ._compose import arithmetic as arithmetic
 from ._compose import clip as clip
 from ._compose import combine as combine
+from ._compose import maximum as maximum
+from ._compose import minimum as minimum
 from ._compose import repeat as repeat
 from ._compose import scale_steps as scale_steps
 from ._compose import shift as shift
 from ._compose import staircase as staircase
+from ._compose import untuned_warmup as untuned_warmup
 from ._compose import warmup as warmup
 from ._config import from_config as from_config
 from ._config import parse as parse
@@ -33,13 +37,16 @@ from ._decay import linear_decay as linear_decay
 from ._decay import multistep_decay as multistep_decay
 from ._decay import natural_exp_decay as natural_exp_decay
 from ._decay import polynomial_decay as polynomial_decay
+from ._decay import power_decay as power_decay
 from ._decay import step_decay as step_decay
+from ._decay import tanh_decay as tanh_decay
 from ._inject import Count as Count
 from ._inject import InjectState as InjectState
 from ._inject import inject as inject
 from ._join import join as join
 from ._lr_find import LRFindResult as LRFindResult
 from ._lr_find import lr_find as lr_find
+from ._noise import noise as noise
 from ._numerics import as_step as as_step
 from ._optax import hyperparams as hyperparams
 from ._piecewise import piecewise_constant as piecewise_constant
@@ -56,6 +63,7 @@ from ._runs import cooldown as cooldown
 from ._runs import rebase as rebase
 from ._runs import stretch as stretch
 from ._runs import wsd_cycles as wsd_cycles
+from ._warp import warp as warp
 from ._wrap import from_fn as from_fn
 
 sgdr = cosine_restarts
@@ -97,8 +105,11 @@ __all__ = [
     "linear",
     "linear_decay",
     "lr_find",
+    "maximum",
+    "minimum",
     "multistep_decay",
     "natural_exp_decay",
+    "noise",
     "one_cycle",
     "one_cycle_momentum",
     "parse",
@@ -106,6 +117,7 @@ __all__ = [
     "piecewise_linear",
     "plot",
     "polynomial_decay",
+    "power_decay",
     "rebase",
     "recurrence",
     "reduce_on_plateau",
@@ -117,9 +129,12 @@ __all__ = [
     "staircase",
     "step_decay",
     "stretch",
+    "tanh_decay",
+    "untuned_warmup",
     "warmup",
     "warmup_cosine_decay",
     "warmup_stable_decay",
+    "warp",
     "wsd",
     "wsd_cycles",
 ]

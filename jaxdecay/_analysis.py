@@ -717,6 +717,8 @@ def _warmup(plan, s):
     length = _int(s.warmup_steps)
     if length == 0:
         return after
+    if s.shape != "linear":  # a cosine or geometric ramp: evaluated
+        raise _NoClosedForm
     peak = float(after.value(np.zeros(1, np.int64))[0])
     return _Pieces([(length, _Ramp(float(s.init_value), peak, length)), (None, after)])
 
@@ -743,6 +745,8 @@ def _repeat(plan, s):
 
 def _arithmetic(plan, s):
     op, lhs, rhs = s.op, s.lhs, s.rhs
+    if op == "**":  # a power of a schedule: evaluated
+        raise _NoClosedForm
     left, right = isinstance(lhs, Schedule), isinstance(rhs, Schedule)
     if left and right:
         if op == "+":

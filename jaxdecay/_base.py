@@ -775,6 +775,20 @@ class Schedule(Value, abstract=True):
     def __neg__(self):
         return self._arith("*", -1.0, reflected=True)
 
+    def __pow__(self, other):
+        if isinstance(other, Schedule):
+            raise TypeError(
+                f"{type(self).__name__} ** {type(other).__name__}: the exponent "
+                "of a schedule must be a number, not a schedule."
+            )
+        return self._arith("**", other)
+
+    def __rpow__(self, other):
+        raise TypeError(
+            f"{shown(other)} ** {type(self).__name__}: a schedule cannot be an "
+            "exponent; raise a schedule to a number (schedule ** p) instead."
+        )
+
 
 def _same(a, b) -> bool:
     if a is b:

@@ -3,8 +3,10 @@ warmup, and wrapping foreign callables."""
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -13,29 +15,42 @@ import numpy as np
 from . import _checks as chk
 from . import _numerics as num
 from ._base import Schedule
-from ._decay import linear
-from ._fields import Anything, Choice, Real, Steps, param
+from ._decay import clamped_done, cosine_decay, linear
+from ._fields import Anything, Choice, Kind, Real, Steps, param
 from ._join import join
 from ._wrap import ScheduleArg, as_schedule, from_fn
 
 __all__ = [
     "arithmetic",
     "combine",
+    "minimum",
+    "maximum",
     "clip",
     "shift",
     "repeat",
     "scale_steps",
     "staircase",
     "warmup",
+    "untuned_warmup",
     "from_fn",
     "as_schedule",
 ]
+
+
+def _power(x, p):
+    """``x ** p``: signed for a whole ``p``; a negative ``x`` reads as 0 for
+    a fractional ``p``; past the float range (``0 ** -1``) the largest float."""
+    whole = p == jnp.round(p)
+    base = jnp.where(whole | (x > 0), x, jnp.zeros_like(x))
+    return num.saturate(jnp.power(base, p))
+
 
 _OPS = {
     "+": jnp.add,
     "-": jnp.subtract,
     "*": jnp.multiply,
     "/": jnp.divide,
+    "**": _power,
 }
 
 
@@ -46,15 +61,30 @@ def _operand(x, n, f):
 
 
 class arithmetic(Schedule, internal=True):
-    """``lhs op rhs`` for schedules and numbers, made by ``+ - * /`` on schedules.
+    """``lhs op rhs`` for schedules and numbers, made by ``+ - * / **`` on
+    schedules.
 
     Longer sums and products (``a + b + c``) are held flat, as one
     :class:`combine`.
+
+    ``s ** p`` (Levanter's power schedule) raises a schedule to a number p
+    (a finite real; a schedule as the exponent is refused):
+
+    .. math:: \\eta(t) = \\begin{cases} s(t)^p & p \\in \\mathbb{Z} \\\\
+       \\max(s(t), 0)^p & \\text{otherwise} \\end{cases}
+
+    A whole power keeps the sign (``(-2) ** 3 = -8``); for a fractional power a
+    negative value reads as 0 (a learning rate is non-negative, and a real
+    power of a negative number is undefined).  A value past the float range,
+    such as ``0 ** -1``, is the largest finite float, never ``inf``.
 
     Examples:
       >>> lr = linear_decay(0.1, 0.1) * exponential_decay(1.0, 0.9)
       >>> print(f"{lr(1):.4f}")
       0.0810
+      >>> lr = cosine_decay(1.0, 100) ** 2
+      >>> print(lr, f"{lr(50):.2f}")
+      (cosine_decay(init_value=1.0, decay_steps=100) ** 2.0) 0.25
     """
 
     op: str = param(Choice(options=tuple(_OPS)))
@@ -63,6 +93,9 @@ class arithmetic(Schedule, internal=True):
 
     def __check_init__(self):
         name = "arithmetic"
+        if self.op == "**" and isinstance(self.rhs, Schedule):
+            chk.fail(name, "rhs", self.rhs, "a number: the exponent of `**` is a "
+                     "real number, not a schedule", TypeError)  # fmt: skip
         for side in ("lhs", "rhs"):
             value = getattr(self, side)
             if not isinstance(value, Schedule):
@@ -172,31 +205,18 @@ class combine(Schedule, internal=True):
     # schedules passed to jit is a handful of arguments, not 10,000).
 
     def _tree_flatten(self):
-        numbers, groups = self.__dict__.get("_packed") or _pack(self.terms)
-        count = len(numbers) + sum(len(pos) for _, pos, _ in groups)
-        children = [
-            tuple(x for _, x in numbers),
-            *(col for _, _, cols in groups for col in cols),
-        ]
-        kinds = tuple((treedef, pos, len(cols)) for treedef, pos, cols in groups)
-        aux = (self.op, count, tuple(i for i, _ in numbers), kinds)
-        return children, aux
+        return _flatten_terms(
+            self.op, self.__dict__.get("_packed") or _pack(self.terms)
+        )
 
     @classmethod
     def _tree_unflatten(cls, aux, children):
-        op, count, number_positions, kinds = aux
-        numbers = tuple(zip(number_positions, children[0], strict=True))
-        rest, groups = list(children[1:]), []
-        for treedef, positions, width in kinds:
-            groups.append((treedef, positions, rest[:width]))
-            rest = rest[width:]
+        op, terms, packed = _unflatten_terms(aux, children)
         obj = object.__new__(cls)
         object.__setattr__(obj, "op", op)
-        if _stacks(children[0], groups):
-            object.__setattr__(obj, "terms", _unpack(count, numbers, groups))
-        else:  # traced (or a tree of other things): kept packed
-            object.__setattr__(obj, "terms", None)
-            object.__setattr__(obj, "_packed", (numbers, groups))
+        object.__setattr__(obj, "terms", terms)
+        if terms is None:  # traced (or a tree of other things): kept packed
+            object.__setattr__(obj, "_packed", packed)
         return obj
 
     def __repr__(self):
@@ -207,6 +227,33 @@ class combine(Schedule, internal=True):
 
     def breakpoints(self):
         return _merged(self.terms)
+
+
+def _flatten_terms(op, packed):
+    """A flat term list's pytree children and aux data: the numbers, and one
+    stacked column per leaf of each group of alike schedules."""
+    numbers, groups = packed
+    count = len(numbers) + sum(len(pos) for _, pos, _ in groups)
+    children = [
+        tuple(x for _, x in numbers),
+        *(col for _, _, cols in groups for col in cols),
+    ]
+    kinds = tuple((treedef, pos, len(cols)) for treedef, pos, cols in groups)
+    return children, (op, count, tuple(i for i, _ in numbers), kinds)
+
+
+def _unflatten_terms(aux, children):
+    """``(op, terms, packed)`` from :func:`_flatten_terms`'s output: the terms
+    rebuilt from concrete stacks, else None (and the packed form kept)."""
+    op, count, number_positions, kinds = aux
+    numbers = tuple(zip(number_positions, children[0], strict=True))
+    rest, groups = list(children[1:]), []
+    for treedef, positions, width in kinds:
+        groups.append((treedef, positions, rest[:width]))
+        rest = rest[width:]
+    if _stacks(children[0], groups):
+        return op, _unpack(count, numbers, groups), None
+    return op, None, (numbers, groups)
 
 
 def _pack(terms):
@@ -271,16 +318,30 @@ def _side(x):
     return repr(x) if isinstance(x, Schedule) else f"{x!r}"
 
 
+def _select_min(a, b):
+    # A select, not jnp.minimum: XLA's min and max flush subnormal values to 0.
+    return jnp.where((b < a) | jnp.isnan(b), b, a)
+
+
+def _select_max(a, b):
+    return jnp.where((b > a) | jnp.isnan(b), b, a)
+
+
+_FOLDS = {"+": jnp.add, "*": jnp.multiply, "min": _select_min, "max": _select_max}
+_HOST = {"+": np.sum, "*": np.prod, "min": np.min, "max": np.max}
+
+
 def _evaluate_packed(op, packed, step):
-    """The sum (product) of the packed terms at ``step``: each group of alike
-    schedules evaluated at once under ``vmap`` over its stacked leaves (a
-    leaf equal in every term stays a constant), then reduced."""
+    """The sum (product, minimum, maximum) of the packed terms at ``step``:
+    each group of alike schedules evaluated at once under ``vmap`` over its
+    stacked leaves (a leaf equal in every term stays a constant), then
+    reduced."""
     numbers, groups = packed
-    fold = jnp.add if op == "+" else jnp.multiply
+    fold = _FOLDS[op]
     values = [x for _, x in numbers]
     out = None
     if values and chk.is_concrete(values):
-        out = num.as_float(np.sum(values) if op == "+" else np.prod(values))
+        out = num.as_float(_HOST[op](values))
     else:
         for x in values:
             out = num.as_float(x) if out is None else fold(out, num.as_float(x))
@@ -307,34 +368,206 @@ def _evaluate_group(op, treedef, rows, columns, step):
 
     if not varying:  # the same schedule `rows` times
         value = one()
-        if rows == 1:
+        if rows == 1 or op in ("min", "max"):
             return value
         if op == "+":
             return value * num.as_float(rows)
         return jnp.power(value, rows)
     values = jax.vmap(one)(*varying)
-    return jnp.sum(values, axis=0) if op == "+" else jnp.prod(values, axis=0)
+    if op == "+":
+        return jnp.sum(values, axis=0)
+    if op == "*":
+        return jnp.prod(values, axis=0)
+    # The row holding the extreme, selected (NaN wins, as in a fold).
+    pick = jnp.argmin(values, axis=0) if op == "min" else jnp.argmax(values, axis=0)
+    return jnp.take_along_axis(values, pick[None], axis=0)[0]
+
+
+class _Extremum(Schedule, abstract=True):
+    """The elementwise minimum or maximum of schedules and numbers, held flat
+    (see :class:`minimum`)."""
+
+    _op: ClassVar[str] = ""
+
+    schedules: tuple = param(Anything())
+
+    def __init__(self, *schedules, **config):
+        name = type(self).__name__
+        if config:  # a config's form: schedules=[...]
+            extra = [k for k in config if k != "schedules"]
+            if extra or schedules:
+                key = extra[0] if extra else "schedules"
+                raise TypeError(
+                    f"{name}: takes its schedules as positional arguments, "
+                    f"{name}(a, b, ...); got the keyword argument {key}="
+                    f"{chk.shown(config[key])}."
+                )
+            schedules = config["schedules"]
+            if isinstance(schedules, (Schedule, str, bytes)) or not isinstance(
+                schedules, (list, tuple)
+            ):
+                chk.fail(name, "schedules", schedules, "a sequence of schedules and "
+                         "numbers", TypeError)  # fmt: skip
+        elif len(schedules) == 1 and isinstance(schedules[0], (list, tuple)):
+            schedules = schedules[0]  # as Python's min([a, b]) reads min(a, b)
+        object.__setattr__(self, "schedules", tuple(schedules))
+        self.__post_init__()
+
+    __init__.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+            inspect.Parameter("schedules", inspect.Parameter.VAR_POSITIONAL),
+        ]
+    )
+
+    def __check_init__(self):
+        name = type(self).__name__
+        terms = self.schedules
+        if len(terms) < 2:
+            chk.fail(name, "schedules", list(terms), "at least two schedules or "
+                     "numbers")  # fmt: skip
+        flat = []
+        for i, t in enumerate(terms):
+            if type(t) is type(self) and t.schedules is not None:
+                flat.extend(t.schedules)  # nested alike: taken over flat
+            elif isinstance(t, Schedule):
+                flat.append(t)
+            elif _plain_callable(t):
+                flat.append(as_schedule(name, f"schedules[{i}]", t))
+            else:
+                if isinstance(t, (str, bytes, list, tuple, dict)):
+                    chk.fail(name, f"schedules[{i}]", t, "a schedule or a number",
+                             TypeError)  # fmt: skip
+                flat.append(Real().check(name, f"schedules[{i}]", t))
+        object.__setattr__(self, "schedules", tuple(flat))
+
+    def _evaluate(self, step):
+        packed = self.__dict__.get("_packed") or _pack(self.schedules)
+        return _evaluate_packed(self._op, packed, step)
+
+    def _tree_flatten(self):
+        packed = self.__dict__.get("_packed") or _pack(self.schedules)
+        return _flatten_terms(self._op, packed)
+
+    @classmethod
+    def _tree_unflatten(cls, aux, children):
+        _, terms, packed = _unflatten_terms(aux, children)
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "schedules", terms)
+        if terms is None:
+            object.__setattr__(obj, "_packed", packed)
+        return obj
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(_side(t) for t in self.schedules)})"
+
+    def settles_at(self):
+        return _latest(*self.schedules)
+
+    def breakpoints(self):
+        return _merged(self.schedules)
+
+
+def _plain_callable(x) -> bool:
+    return callable(x) and not isinstance(x, (Schedule, type, jax.Array, np.ndarray))
+
+
+class minimum(_Extremum):
+    """The elementwise minimum of schedules and numbers (praxis' and t5x's
+    minimum of schedules): a schedule capped by another, or by a number.
+
+    Any number of terms is held flat and evaluated as cheaply as two: terms of
+    the same kind are evaluated together (see :class:`combine`), and a
+    ``minimum`` given as a term is taken over flat.  Its breakpoints are those
+    of all its terms; it settles when the last of them does.
+
+    .. math:: \\eta(t) = \\min_i s_i(t)
+
+    Args:
+      *schedules: at least two schedules or numbers (or one list of them).
+
+    Examples:
+      >>> lr = minimum(linear(0.0, 1.0, 10), cosine_decay(1.0, 20), 0.8)
+      >>> print([round(float(lr(t)), 3) for t in (0, 5, 10, 15)])
+      [0.0, 0.5, 0.5, 0.146]
+    """
+
+    _op = "min"
+    __init__ = _Extremum.__init__
+    _tree_flatten = _Extremum._tree_flatten
+
+
+class maximum(_Extremum):
+    """The elementwise maximum of schedules and numbers: a schedule held above
+    another, or above a floor.
+
+    Held flat like :class:`minimum`.
+
+    .. math:: \\eta(t) = \\max_i s_i(t)
+
+    Args:
+      *schedules: at least two schedules or numbers (or one list of them).
+
+    Examples:
+      >>> lr = maximum(cosine_decay(1.0, 100), linear(0.5, 0.0, 100), 0.1)
+      >>> print([round(float(lr(t)), 3) for t in (0, 50, 100)])
+      [1.0, 0.5, 0.1]
+    """
+
+    _op = "max"
+    __init__ = _Extremum.__init__
+    _tree_flatten = _Extremum._tree_flatten
+
+
+@dataclasses.dataclass(frozen=True)
+class ScheduleOrReal(Kind):
+    """A number (a finite real the float dtype holds) or a schedule (any
+    callable of the step is wrapped by :class:`from_fn`); None when
+    ``optional``."""
+
+    optional: bool = False
+
+    def check(self, func, name, value):
+        if value is None and self.optional:
+            return None
+        if isinstance(value, Schedule):
+            return value
+        if _plain_callable(value):
+            return as_schedule(func, name, value)
+        if chk.is_concrete(value) and (
+            isinstance(value, bool) or not chk._is_number(value)
+        ):
+            chk.fail(func, name, value, "a number or a schedule", TypeError)
+        return Real(optional=self.optional).check(func, name, value)
 
 
 class clip(Schedule):
-    """A schedule held within ``[min_value, max_value]``.
+    """A schedule held within ``[min_value, max_value]``; each bound is a
+    number or a schedule.
 
-    .. math:: \\eta(t) = \\min(\\max(s(t), lo), hi)
+    .. math:: \\eta(t) = \\min(\\max(s(t), lo(t)), hi(t))
+
+    Where both bounds are schedules and ``lo(t) > hi(t)``, the upper bound
+    wins (the maximum is taken first).  Its breakpoints are those of the
+    schedule and of its bounds.
 
     Args:
       schedule: the schedule to clip.
-      min_value: lower bound, or None.
-      max_value: upper bound, or None.
+      min_value: lower bound (a number or a schedule), or None.
+      max_value: upper bound (a number or a schedule), or None.
 
     Examples:
       >>> lr = clip(linear(1.0, -1.0, 10), min_value=0.1)
       >>> print(f"{lr(0):.1f} {lr(10):.1f}")
       1.0 0.1
+      >>> lr = clip(constant(1.0), max_value=linear(0.0, 2.0, 10))
+      >>> print(f"{lr(2):.1f} {lr(8):.1f}")
+      0.4 1.0
     """
 
     schedule: Any = param(ScheduleArg())
-    min_value: Any = param(Real(optional=True), default=None)
-    max_value: Any = param(Real(optional=True), default=None)
+    min_value: Any = param(ScheduleOrReal(optional=True), default=None)
+    max_value: Any = param(ScheduleOrReal(optional=True), default=None)
 
     def __check_init__(self):
         name = "clip"
@@ -343,7 +576,14 @@ class clip(Schedule):
                 f"{name}: give `min_value`, `max_value` or both; got neither."
             )
         lo, hi = self.min_value, self.max_value
-        if lo is not None and hi is not None and chk.is_concrete([lo, hi]) and lo > hi:
+        if (
+            lo is not None
+            and hi is not None
+            and not isinstance(lo, Schedule)
+            and not isinstance(hi, Schedule)
+            and chk.is_concrete([lo, hi])
+            and lo > hi
+        ):
             raise ValueError(
                 f"{name}: `min_value` must not exceed `max_value`; got "
                 f"min_value={lo!r}, max_value={hi!r}."
@@ -353,16 +593,16 @@ class clip(Schedule):
         n, f = step
         value = self.schedule._evaluate(num.Step(n, f))
         if self.min_value is not None:
-            value = jnp.maximum(value, num.as_float(self.min_value))
+            value = jnp.maximum(value, _operand(self.min_value, n, f))
         if self.max_value is not None:
-            value = jnp.minimum(value, num.as_float(self.max_value))
+            value = jnp.minimum(value, _operand(self.max_value, n, f))
         return value
 
     def settles_at(self):
-        return self.schedule.settles_at()
+        return _latest(self.schedule, self.min_value, self.max_value)
 
     def breakpoints(self):
-        return self.schedule.breakpoints()
+        return _merged((self.schedule, self.min_value, self.max_value))
 
 
 class shift(Schedule):
@@ -544,27 +784,52 @@ class staircase(Schedule):
         return _multiples(self.every)
 
 
-class warmup(Schedule):
-    """A linear warmup from ``init_value`` to the schedule's first value, then
-    the schedule (which sees the step counted from the end of the warmup).
+WARMUP_SHAPES = ("linear", "cosine", "exponential")
 
-    .. math:: \\eta(t) = \\begin{cases} v_0 + (s(0) - v_0)\\, t / W & t < W \\\\
+
+class warmup(Schedule):
+    """A warmup from ``init_value`` to the schedule's first value, then the
+    schedule (which sees the step counted from the end of the warmup).
+
+    .. math:: \\eta(t) = \\begin{cases} r(t) & t < W \\\\
        s(t - W) & t \\ge W \\end{cases}
+
+    with the ramp ``r`` from :math:`v_0` (``init_value``) to :math:`v_1 = s(0)`
+    of the chosen ``shape``:
+
+    - ``"linear"``: :math:`v_0 + (v_1 - v_0)\\, t / W`;
+    - ``"cosine"``: :math:`v_0 + (v_1 - v_0)\\,(1 - \\cos(\\pi t / W)) / 2`;
+    - ``"exponential"`` (geometric): :math:`v_0\\,(v_1 / v_0)^{t / W}`, which
+      needs :math:`v_0 > 0` (refused otherwise) and :math:`v_1 > 0`; the
+      schedule's first value is known only when it is evaluated, so where it
+      is not positive (or a traced ``init_value`` is not) the ramp is the
+      linear one instead of a NaN.
 
     Args:
       schedule: the schedule to run after the warmup.
       warmup_steps: W >= 0 (0 means no warmup).
-      init_value: value at step 0.
+      init_value: value at step 0 (> 0 for the exponential shape).
+      shape: ``"linear"``, ``"cosine"`` or ``"exponential"``.
 
     Examples:
       >>> lr = warmup(cosine_decay(1e-3, 1000), warmup_steps=100)
       >>> print(f"{lr(50):.1e} {lr(100):.1e}")
       5.0e-04 1.0e-03
+      >>> lr = warmup(constant(1e-3), 100, init_value=1e-5, shape="exponential")
+      >>> print(f"{lr(50):.1e}")
+      1.0e-04
     """
 
     schedule: Any = param(ScheduleArg())
     warmup_steps: Any = param(Steps())
     init_value: Any = param(Real(), default=0.0)
+    shape: str = param(Choice(options=WARMUP_SHAPES), default="linear")
+
+    def __check_init__(self):
+        v0 = self.init_value
+        if self.shape == "exponential" and chk.is_concrete(v0) and not v0 > 0:
+            chk.fail("warmup", "init_value", v0, "> 0 for shape='exponential' (a "
+                     "geometric ramp starts from a positive value)")  # fmt: skip
 
     def _evaluate(self, step):
         n, f = step
@@ -572,7 +837,12 @@ class warmup(Schedule):
         peak = self.schedule._evaluate(num.Step(zero, None))
         w = self.warmup_steps
         length = max(w, 1) if chk.is_concrete(w) else jnp.maximum(w, 1)
-        ramp = linear(self.init_value, peak, length)
+        if self.shape == "cosine":
+            ramp = cosine_decay(self.init_value, length, end_value=peak)
+        elif self.shape == "exponential":
+            ramp = _geometric(self.init_value, peak, length)
+        else:
+            ramp = linear(self.init_value, peak, length)
         boundary = [w] if chk.is_concrete(w) else jnp.reshape(w, (1,))
         return join([ramp, self.schedule], boundary)._evaluate(num.Step(n, f))
 
@@ -589,6 +859,90 @@ class warmup(Schedule):
         return tuple(
             sorted({*([w] if w else []), *(p + w for p in self.schedule.breakpoints())})
         )
+
+
+class _geometric(Schedule):
+    """The exponential warmup's ramp: ``v0 (v1 / v0) ** (t / T)`` up to T,
+    linear where ``v0`` or ``v1`` is not positive (never a NaN)."""
+
+    init_value: Any = param(Real())
+    end_value: Any = param(Real())
+    transition_steps: Any = param(Steps(low=1))
+
+    def _evaluate(self, step):
+        n, f = step
+        done, remaining, length = clamped_done(n, f, self.transition_steps)
+        v0, v1 = num.as_float(self.init_value), num.as_float(self.end_value)
+        ok = (v0 > 0) & (v1 > 0)
+        one = jnp.ones_like(v0)
+        log_ratio = jnp.log(jnp.where(ok, v1, one)) - jnp.log(jnp.where(ok, v0, one))
+        x = done / length
+        geometric = jnp.where(ok, v0, one) * jnp.exp(x * log_ratio)
+        return jnp.where(ok, geometric, num.anneal(v0, v1, done, remaining, length))
+
+
+class untuned_warmup(Schedule):
+    """Ma & Yarats' untuned linear warmup for Adam-type optimizers ("On the
+    adequacy of untuned warmup for adaptive optimization", 2021): the schedule
+    multiplied by a factor rising linearly over about ``2 / (1 - b2)`` steps.
+
+    .. math:: \\eta(t) = s(t)\\,
+       \\min\\big(1,\\ \\tfrac{1 - \\beta_2}{2}\\,(t + 1)\\big)
+
+    The paper's rule is :math:`\\omega_\\tau = \\min(1, (1 - \\beta_2)\\,
+    \\tau / 2)` for Adam's iteration :math:`\\tau = 1, 2, \\ldots`; step ``t``
+    here is iteration ``t + 1`` (step 0 is Adam's first update), so no rounding
+    is involved: the factor is 1 from the first step with ``t + 1 >= 2 / (1 -
+    b2)`` (step 1999 for ``b2 = 0.999``; ``2 / (1 - b2)`` is read to 1e-9, so
+    that ``b2 = 0.9``, 20 steps, is not 20.000000000000004 of them).  Unlike
+    :class:`warmup`, the schedule is not delayed: the factor multiplies it at
+    the same step.
+
+    Args:
+      schedule: the schedule to warm up.
+      b2: Adam's second-moment decay rate, in (0, 1).
+
+    Examples:
+      >>> lr = untuned_warmup(constant(1e-3), b2=0.999)
+      >>> print(f"{lr(0):.1e} {lr(999):.1e} {lr(5000):.1e}")
+      5.0e-07 5.0e-04 1.0e-03
+    """
+
+    schedule: Any = param(ScheduleArg())
+    b2: Any = param(Real(low=0, high=1, low_open=True, high_open=True,
+                         coefficient=True))  # fmt: skip
+
+    def _end(self):
+        """The first step whose factor is 1 (concrete ``b2``), else None."""
+        if not chk.is_concrete(self.b2):
+            return None
+        # 2 / (1 - b2) read to 1e-9: the float 0.9 makes it 20.000000000000004
+        # steps, which the paper's rule means as 20.
+        return max(math.ceil(2.0 / (1.0 - self.b2) - 1e-9) - 1, 0)
+
+    def _evaluate(self, step):
+        n, f = step
+        end = self._end()
+        # Steps past the end read it (the factor is 1 there): the count stays
+        # small enough to be exact in floats.
+        m = num.min_steps(n, end) if end is not None else n
+        ramp = num.as_float((1.0 - self.b2) / 2.0) * (num.real(m, f) + 1)
+        done = ramp >= 1
+        if end is not None:
+            done = done | num.reached(n, end)
+        factor = jnp.where(done, jnp.ones_like(ramp), ramp)
+        return self.schedule._evaluate(num.Step(n, f)) * factor
+
+    def settles_at(self):
+        end, inner = self._end(), self.schedule.settles_at()
+        return None if end is None or inner is None else max(end, inner)
+
+    def breakpoints(self):
+        end = self._end()
+        marks = set(self.schedule.breakpoints())
+        if end:
+            marks.add(end)
+        return tuple(sorted(marks))
 
 
 def _multiples(period):

@@ -342,10 +342,11 @@ _OPERATORS = {
     "-": operator.sub,
     "*": operator.mul,
     "/": operator.truediv,
+    "**": operator.pow,
 }
 # Python operators a spec refuses (by name, for a clear message), and other
 # punctuation it has no use for.
-_REFUSED_OPERATORS = frozenset("** // % @ << >> & | ^ ~ < > <= >= == !=".split())
+_REFUSED_OPERATORS = frozenset("// % @ << >> & | ^ ~ < > <= >= == !=".split())
 _REFUSED = _REFUSED_OPERATORS | frozenset(":= -> += -= *= /= = . ; : !".split())
 _CLOSE = {"(": ")", "[": "]", "{": "}"}
 _SKIP = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING}
@@ -404,7 +405,7 @@ class _Reader:
         if tok.type == tokenize.OP and s in _REFUSED_OPERATORS:
             self.fail(
                 tok.start,
-                f"`{s}` is not allowed in a schedule spec (`+ - * /` are the "
+                f"`{s}` is not allowed in a schedule spec (`+ - * / **` are the "
                 "operators it reads)",
             )
         if tok.type == tokenize.OP and s in _REFUSED:
@@ -508,8 +509,20 @@ class _Reader:
             signs.append((tok.string, tok.start))
             if depth + len(signs) > MAX_DEPTH:
                 self.fail(tok.start, _too_deep("the spec"))
-        node = self.primary(depth + len(signs))
+        node = self.power(depth + len(signs))
         return ("sign", signs, node) if signs else node
+
+    def power(self, depth: int):
+        """``primary ** unary``: right to left, and tighter than a sign on its
+        left, as in Python (``-s ** 2`` is ``-(s ** 2)``, ``s ** -1`` reads)."""
+        base = self.primary(depth)
+        tok = self.peek()
+        if not self.op(tok, "**"):
+            return base
+        self.take()
+        if depth + 1 > MAX_DEPTH:
+            self.fail(tok.start, _too_deep("the spec"))
+        return ("chain", base, [("**", tok.start, self.unary(depth + 1))])
 
     def primary(self, depth: int):
         tok = self.take()
@@ -695,6 +708,8 @@ class _Reader:
         if not (isinstance(lhs, ok) and isinstance(rhs, ok)) or any(
             isinstance(x, bool) for x in (lhs, rhs)
         ):
+            if op == "**":
+                self.fail(pos, "`**` raises a schedule or a number to a number")
             self.fail(pos, "`+ - * /` combine schedules and numbers only")
         if op == "/" and not isinstance(rhs, Schedule) and rhs == 0:
             self.fail(pos, "division by zero")
@@ -704,9 +719,20 @@ class _Reader:
             except (TypeError, ValueError, ArithmeticError) as error:
                 self.fail(pos, str(error))
         try:
-            out = _OPERATORS[op](lhs, rhs)
+            if op == "**":  # in floats: an int power could be any size
+                out = float(lhs) ** float(rhs)
+            else:
+                out = _OPERATORS[op](lhs, rhs)
         except OverflowError:  # an int too large for a float, divided
             out = math.inf
+        except ZeroDivisionError:
+            self.fail(pos, f"{_short(lhs)} ** {_short(rhs)}: zero to a negative power")
+        if isinstance(out, complex):
+            self.fail(
+                pos,
+                f"{_short(lhs)} ** {_short(rhs)} is not a real number (a negative "
+                "number to a fractional power)",
+            )
         if (isinstance(out, int) and abs(out) > _FLOAT_MAX) or (
             isinstance(out, float) and math.isinf(out)
             and math.isfinite(lhs) and math.isfinite(rhs)
@@ -760,9 +786,10 @@ def parse(spec: str) -> Schedule:
     The text is read (with Python's tokenizer and a small parser of its own),
     never evaluated: it may hold schedule names called with numbers, strings,
     booleans, ``None``, lists, ``inf``, nested schedules and ``+ - * /``
-    between schedules and numbers, with Python's precedence (``a + b * c`` is
-    ``a + (b * c)``; chains fold from the left, and sums and products of
-    schedules are flat).  Anything else (unknown names, attribute access,
+    between schedules and numbers, and ``**`` to a number, with Python's
+    precedence (``a + b * c`` is ``a + (b * c)``, ``-s ** 2`` is ``-(s **
+    2)``; chains fold from the left, powers from the right, and sums and
+    products of schedules are flat).  Anything else (unknown names, attribute access,
     imports, lambdas, ``*args``, a keyword given twice, a number beyond the
     float64 range) is a ``ValueError`` that points at the offending column.
     Nesting is limited to :data:`MAX_DEPTH` levels; a chain ``a + b + ...``

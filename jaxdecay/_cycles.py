@@ -356,14 +356,24 @@ def _restarts(first_period, period_mult, top, count=None):
 class cosine_restarts(Schedule):
     """Cosine annealing with warm restarts (SGDR, Loshchilov & Hutter).
 
-    Cycle k lasts ``first_period * period_mult**k`` steps; within it the rate
-    falls along a half cosine from ``end_value + (init_value - end_value) *
-    value_mult**k`` to ``end_value``, then restarts.  With ``period_mult=1``
-    and ``value_mult=1`` it is PyTorch's ``CosineAnnealingWarmRestarts``; the
-    amplitude rule is Keras's ``CosineDecayRestarts`` (``m_mul``).
+    Cycle k lasts ``T_k = first_period * period_mult**k`` steps; within it the
+    rate falls along a half cosine from the cycle's peak to ``end_value``,
+    then restarts.  ``value_mult_mode`` says what ``value_mult`` scales:
 
-    .. math:: \\eta(t) = e + (\\eta_0 - e)\\, m^{k}\\,
-       \\tfrac12\\big(1 + \\cos(\\pi\\, \\tau_k / T_k)\\big)
+    * ``"range"`` (the default): the height above ``end_value``,
+      ``e + (eta_0 - e) m**k c``, Keras's ``CosineDecayRestarts`` (``m_mul``);
+    * ``"peak"``: the peak itself, ``e + (eta_0 m**k - e) c``, timm's
+      ``CosineLRScheduler`` (``cycle_decay``);
+
+    where ``c = (1 + cos(pi tau_k / T_k)) / 2`` and ``tau_k`` the steps since
+    the cycle began.  The two agree when ``end_value`` is 0 or ``value_mult``
+    is 1; with ``period_mult=1`` and ``value_mult=1`` it is PyTorch's
+    ``CosineAnnealingWarmRestarts``.  With ``cycle_limit=L`` the rate holds
+    ``end_value`` once L cycles are over (timm's ``cycle_limit``).
+
+    .. math:: \\eta(t) = \\begin{cases} e + (\\eta_0 - e)\\, m^{k}\\, c
+       & \\text{range} \\\\ e + (\\eta_0 m^{k} - e)\\, c & \\text{peak}
+       \\end{cases} \\quad (k < L), \\qquad \\eta(t) = e \\quad (k \\ge L)
 
     Args:
       init_value: rate at the start of the first cycle.
@@ -371,11 +381,18 @@ class cosine_restarts(Schedule):
       period_mult: growth of the cycle length, >= 1.
       value_mult: m > 0, amplitude factor per restart.
       end_value: e, the rate at the end of every cycle.
+      cycle_limit: L >= 1 cycles, after which the rate holds ``end_value``;
+        None (the default) for cycles without end.
+      value_mult_mode: ``"range"`` or ``"peak"``, what ``value_mult`` scales.
 
     Examples:
       >>> lr = cosine_restarts(1.0, first_period=10, period_mult=2.0)
       >>> print(f"{lr(5):.2f} {lr(10):.2f} {lr(20):.2f} {lr(30):.2f}")
       0.50 1.00 0.50 1.00
+      >>> lr = cosine_restarts(1.0, 10, value_mult=0.5, end_value=0.2,
+      ...                      cycle_limit=2, value_mult_mode="peak")
+      >>> print(f"{lr(0):.2f} {lr(10):.2f} {lr(15):.2f} {lr(20):.2f}")
+      1.00 0.50 0.35 0.20
     """
 
     init_value: Any = param(Real())
@@ -383,6 +400,10 @@ class cosine_restarts(Schedule):
     period_mult: float = param(Real(low=1, coefficient=True), default=1.0, static=True)
     value_mult: Any = param(Real(low=0, low_open=True, coefficient=True), default=1.0)
     end_value: Any = param(Real(), default=0.0)
+    cycle_limit: Any = param(
+        Steps(low=1, optional=True, duration=False), default=None, static=True
+    )
+    value_mult_mode: str = param(Choice(options=("range", "peak")), default="range")
 
     def __check_init__(self):
         if not chk.is_concrete(self.period_mult):
@@ -390,21 +411,30 @@ class cosine_restarts(Schedule):
                 "cosine_restarts: `period_mult` must be a concrete number, "
                 "not a traced value; it fixes the restart steps."
             )
-        m = self.period_mult
+        if not chk.is_concrete(self.cycle_limit):
+            chk.fail(
+                "cosine_restarts",
+                "cycle_limit",
+                self.cycle_limit,
+                "a concrete integer or None (it fixes the restart steps)",
+                TypeError,
+            )
+        m, limit = self.period_mult, self.cycle_limit
         if m > 1:
             # The restarts are tabulated on the host, one row per cycle that
-            # starts within the step range.
+            # starts within the step range (and before the cycle limit).
             top = num.top_step()
             grown = min(top * ((m - 1) / self.first_period), 1e300)
             cycles = math.log1p(grown) / math.log(m)
-            if cycles > _MOST_CYCLES:
+            if cycles > _MOST_CYCLES and (limit is None or limit > _MOST_CYCLES):
                 chk.fail(
                     "cosine_restarts",
                     "period_mult",
                     m,
                     f"1 or large enough that at most {_MOST_CYCLES:,} cycles start "
                     f"before step {top:,} (the restarts are tabulated; this one "
-                    f"would need about {cycles:,.0f} rows)",
+                    f"would need about {cycles:,.0f} rows; a cycle_limit of at "
+                    f"most {_MOST_CYCLES:,} bounds them too)",
                 )
 
     def _constants(self):
@@ -424,18 +454,26 @@ class cosine_restarts(Schedule):
             k, done, remaining, length = self._position(n, f)
         end = num.as_float(self.end_value)
         amplitude = num.mul_steps(k, None, self._c("log_mult"))
-        if chk.is_concrete([self.init_value, self.end_value]):
+        if self.value_mult_mode == "peak":
+            start = num.grow(self.init_value, amplitude)
+        elif chk.is_concrete([self.init_value, self.end_value]):
             height = num.grow(float(self.init_value) - float(self.end_value), amplitude)
+            start = end + height
         else:
             height = num.grow(num.as_float(self.init_value) - end, amplitude)
-        start = end + height
-        return num.anneal(start, end, done, remaining, length, "cosine")
+            start = end + height
+        value = num.anneal(start, end, done, remaining, length, "cosine")
+        if self.cycle_limit is None:
+            return value
+        return jnp.where(num.reached(k, self.cycle_limit), end, value)
 
     def _position(self, n, f):
         """The cycle of each step and ``(done, remaining, length)`` within it,
         from host tables of the cycles that start at or below the top step."""
         top = int(np.iinfo(n.dtype).max)
-        starts, lengths = _restarts(self.first_period, self.period_mult, top)
+        starts, lengths = _restarts(
+            self.first_period, self.period_mult, top, self._rows()
+        )
         s_whole = [math.floor(s) for s in starts]  # each at most the top
         ends = [s + t for s, t in zip(starts, lengths, strict=True)]
         # Each cycle end as an integer part that fits the step dtype plus a
@@ -468,8 +506,37 @@ class cosine_restarts(Schedule):
         length = num.take(np.asarray([float(t) for t in lengths], fdtype), k)
         return k, done, remaining, length
 
+    def _rows(self):
+        """The most cycles to tabulate: those of the limit and the held rest."""
+        return None if self.cycle_limit is None else self.cycle_limit + 1
+
+    def _last_end(self):
+        """The step where cycle ``cycle_limit - 1`` ends (as a float64 sum for
+        a fractional ``period_mult``, else exact)."""
+        limit, T0, m = self.cycle_limit, self.first_period, self.period_mult
+        if m == 1:
+            return limit * T0
+        if float(m).is_integer():  # T0 (m**L - 1) / (m - 1), exact
+            m = int(m)
+            if limit * math.log2(m) > 200:  # past every step: never reached
+                return None
+            return T0 * (m**limit - 1) // (m - 1)
+        starts, _ = _restarts(T0, m, num.top_step(), count=limit + 1)
+        return math.ceil(starts[limit]) if len(starts) > limit else None
+
+    def settles_at(self):
+        if self.cycle_limit is None:
+            return None
+        end = self._last_end()
+        return end if end is not None and end < 2**63 else None
+
     def breakpoints(self):
+        count = 4 if self.cycle_limit is None else min(4, self.cycle_limit + 1)
         starts, _ = _restarts(
-            self.first_period, self.period_mult, 20 * self.first_period, count=4
+            self.first_period, self.period_mult, 20 * self.first_period, count=count
         )
-        return tuple(int(math.ceil(s)) for s in starts[1:])
+        marks = [int(math.ceil(s)) for s in starts[1:]]
+        end = self.settles_at()
+        if end is not None:
+            marks = sorted({*marks, end})
+        return tuple(marks)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import jax.numpy as jnp
+import numpy as np
 
 from . import _checks as chk
 from . import _numerics as num
@@ -23,6 +25,8 @@ __all__ = [
     "polynomial_decay",
     "cosine_decay",
     "linear",
+    "power_decay",
+    "tanh_decay",
 ]
 
 
@@ -570,3 +574,217 @@ class linear(Schedule):
 
     def breakpoints(self):
         return _ends(self.transition_begin, self.transition_steps)
+
+
+def _log_split(x_hi):
+    """``log(x_hi) = e log 2 + log(m)`` for ``x_hi > 0``: the integer ``e``
+    (default integer dtype) and ``m`` in ``[sqrt(1/2), sqrt(2))``.
+
+    The large part ``e log 2`` is then formed exactly (as a double-float, by
+    :func:`~jaxdecay._numerics.mul_steps`), and only ``log(m)``, below 0.35 in
+    magnitude, is rounded: the logarithm keeps about ``2**-26`` absolute
+    accuracy at any size of ``x``.
+    """
+    m, e = jnp.frexp(x_hi)  # m in [1/2, 1)
+    low = m < math.sqrt(0.5)
+    m = jnp.where(low, m * 2, m)
+    e = e.astype(num.int_dtype()) - low.astype(num.int_dtype())
+    return e, m
+
+
+def _small_times(e, c):
+    """``e * c`` as a double-float for integers ``|e| < 2**12`` and a
+    double-float constant ``c``: in float32 the high part is ``e`` times the
+    top 12 bits of ``c``, exact, and the rest goes to the low part."""
+    c_hi, c_lo = c
+    e = e.astype(num.float_dtype())
+    if num.float_dtype() != jnp.float32:
+        return num._normalize(e * c_hi, e * c_lo)
+    c1 = num._high_bits(c_hi)
+    return num._normalize(e * c1, e * (c_hi - c1) + e * c_lo)
+
+
+def _add_df(a, b):
+    """``a + b`` for double-floats ``a = (hi, lo)`` and ``b = (hi, lo)``; an
+    infinite sum keeps no low part (never a NaN).
+
+    ``a`` may be a constant, ``b`` not: the two-sum is formed as ``b + a``,
+    since XLA folds ``(x + c) - c`` to ``x`` for a constant ``c`` under
+    ``jit``, which would drop the rounding error of a sum formed as ``c + x``.
+    """
+    s, err = num._two_sum(b[0], a[0])
+    return num._normalize(s, jnp.where(jnp.isfinite(s), err, 0) + a[1] + b[1])
+
+
+def _excess(xp, T):
+    """``k >= 0`` with ``2**-k / T < 2**62``: the power of two that keeps
+    ``step / T`` finite for any step, even for a timescale near 0."""
+    return xp.maximum(xp.floor(xp.log2(1 / T)) - 62, 0)
+
+
+class power_decay(Schedule):
+    """Power-law decay with a timescale: the inverse square root of big_vision
+    (``rsqrt`` with ``timescale`` and ``shift``), Levanter and fairseq, any
+    power.
+
+    .. math:: \\eta(t) = \\eta_0 \\Big(1 + \\frac{\\max(t - B, 0)}{\\tau}\\Big)^{-k}
+
+    The rate is held at ``init_value`` up to step B (a warmup's length, say),
+    then falls as ``t**-k``.  It is computed as ``exp(-k log1p(x / tau))`` with
+    ``x / tau`` a double-float formed from the exact step and the logarithm
+    split into an exact ``e log 2`` and a small rest, so float32 stays within
+    about 1e-7 relative of the exact value at every step.
+
+    Args:
+      init_value: rate up to step B.
+      timescale: tau > 0 steps, the scale of the decay: the rate has fallen
+        by ``2**-k`` at ``t = B + tau``.
+      power: k >= 0; 0.5 is the inverse square root, 1 inverse time.
+      transition_begin: B >= 0 steps held at ``init_value`` first.
+
+    Examples:
+      >>> lr = power_decay(1.0, timescale=10)
+      >>> print(f"{lr(0):.4f} {lr(30):.4f} {lr(990):.4f}")
+      1.0000 0.5000 0.1000
+      >>> lr = power_decay(1.0, timescale=1, power=1.0, transition_begin=100)
+      >>> print(f"{lr(100):.3f} {lr(101):.3f} {lr(103):.3f}")
+      1.000 0.500 0.250
+    """
+
+    init_value: Any = param(Real())
+    timescale: Any = param(Real(low=0, low_open=True, coefficient=True, steps=True))
+    power: Any = param(Real(low=0, coefficient=True), default=0.5)
+    transition_begin: Any = param(Steps(), default=0)
+
+    def __check_init__(self):
+        if chk.is_concrete(self.timescale):
+            object.__setattr__(
+                self,
+                "timescale",
+                transition_length("power_decay", self.timescale, False),
+            )
+
+    def _constants(self):
+        return {
+            # 1 / tau, scaled by 2**-k (k > 0 only for tau below 2**-62).
+            "rate": (lambda xp, T: xp.exp2(-_excess(xp, T)) / T, (self.timescale,)),
+            "excess": (_excess, (self.timescale,)),
+            "power_log2": (lambda xp, p: p * math.log(2), (self.power,)),
+        }
+
+    def _evaluate(self, step):
+        n, f = step
+        n, f = num.delay(n, f, self.transition_begin)
+        # log(1 + x / tau) = k log 2 + log(2**-k + x 2**-k / tau), k = 0
+        # unless tau is below 2**-62.
+        u = num.mul_steps(n, f, self._c("rate"))
+        T = self.timescale
+        if chk.is_concrete(T) and float(_excess(np, np.float64(T))) == 0:
+            one, excess = jnp.ones_like(u[0]), None
+        else:
+            excess = self._c("excess")[0]
+            one = jnp.broadcast_to(jnp.exp2(-excess), u[0].shape)
+        s_hi, s_lo = _add_df((one, jnp.zeros_like(one)), u)
+        e, m = _log_split(s_hi)
+        if excess is not None:
+            e = e + excess.astype(e.dtype)
+        whole = _small_times(e, self._c("power_log2"))
+        rest = num.as_float(self.power) * (jnp.log(m) + s_lo / s_hi)
+        hi, lo = _add_df(whole, (rest, jnp.zeros_like(rest)))
+        return num.grow(self.init_value, (-hi, -lo))
+
+    def settles_at(self):
+        p = self.power
+        return 0 if chk.is_concrete(p) and p == 0 else None
+
+    def breakpoints(self):
+        b = self.transition_begin
+        return (b,) if chk.is_concrete(b) and b > 0 else ()
+
+
+class tanh_decay(Schedule):
+    """Hyperbolic-tangent decay (Hsueh et al., 2019), as timm's
+    ``TanhLRScheduler`` for one cycle: from about ``init_value`` down to about
+    ``end_value`` over T steps, then ``end_value``.
+
+    .. math:: \\eta(t) = \\begin{cases} e + \\tfrac12 (\\eta_0 - e)
+       \\big(1 - \\tanh(l + (u - l)\\, t / T)\\big) & t < T \\\\
+       e & t \\ge T \\end{cases}
+
+    With timm's bounds (l, u) = (-7, 3) the curve starts within 1e-6 of
+    ``init_value`` and ends, at step T - 1, about 0.25% of the way from
+    ``end_value``, where it drops to ``end_value``.  The weight
+    ``(1 - tanh x) / 2 = 1 / (1 + e^{2x})`` and its complement are each
+    computed from ``e^{-2|x|}``, with x a double-float, so both ends keep
+    their relative accuracy.
+
+    Args:
+      init_value: the rate the curve starts near (exactly, as l goes to -inf).
+      decay_steps: T >= 1, the length of the decay.
+      end_value: e, the rate from step T on.
+      lb: l, the tanh's argument at step 0; finite, below ``ub``.
+      ub: u, the tanh's argument as t reaches T; finite.
+
+    Examples:
+      >>> lr = tanh_decay(1.0, decay_steps=100)
+      >>> print(f"{lr(0):.4f} {lr(70):.4f} {lr(99):.4f} {lr(100):.4f}")
+      1.0000 0.5000 0.0030 0.0000
+    """
+
+    _phases = ("decay_steps",)
+
+    init_value: Any = param(Real())
+    decay_steps: Any = param(Steps(low=1))
+    end_value: Any = param(Real(), default=0.0)
+    lb: Any = param(Real(coefficient=True), default=-7.0)
+    ub: Any = param(Real(coefficient=True), default=3.0)
+
+    def __check_init__(self):
+        lb, ub = self.lb, self.ub
+        if chk.is_concrete([lb, ub]) and not lb < ub:
+            chk.fail(
+                "tanh_decay",
+                "ub",
+                ub,
+                f"a finite number above lb={lb!r} (the tanh's argument runs from "
+                "lb at step 0 to ub at the end of the decay)",
+            )
+
+    def _constants(self):
+        return {
+            "slope": (
+                lambda xp, lb, ub, T: (ub - lb) / T,
+                (self.lb, self.ub, self.decay_steps),
+            ),
+            "lb": (lambda xp, lb: lb, (self.lb,)),
+        }
+
+    def _evaluate(self, step):
+        n, f = step
+        hi, lo = _add_df(self._c("lb"), num.mul_steps(n, f, self._c("slope")))
+        # q = exp(-2|x|) in (0, 1]: (1 - tanh x) / 2 is q / (1 + q) for x > 0
+        # and 1 / (1 + q) for x <= 0, and its complement the other one.
+        rising = hi > 0
+        q = num.exp_df((jnp.where(rising, -2 * hi, 2 * hi),
+                        jnp.where(rising, -2 * lo, 2 * lo)))  # fmt: skip
+        small, large = q / (1 + q), 1 / (1 + q)
+        keep = jnp.where(rising, small, large)
+        move = jnp.where(rising, large, small)
+        if num.is_zero(self.end_value):
+            value = num.times(self.init_value, keep)
+        elif num.is_zero(self.init_value):
+            value = num.as_float(self.end_value) * move
+        else:
+            value = (
+                num.as_float(self.init_value) * keep
+                + num.as_float(self.end_value) * move
+            )
+        done = num.reached(n, self.decay_steps)
+        return jnp.where(done, num.as_float(self.end_value), value)
+
+    def settles_at(self):
+        return _sum_of(self.decay_steps)
+
+    def breakpoints(self):
+        t = self.decay_steps
+        return (t,) if chk.is_concrete(t) else ()

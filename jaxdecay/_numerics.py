@@ -432,11 +432,14 @@ def one_minus_df(x):
 def _host_rate(value):
     """A concrete scalar rate as the float dtype holds it, with whether the
     device may compute it as is: ``(x, True)`` for 0 or a normal number,
-    ``(x, False)`` for a subnormal one (XLA flushes those to 0), ``(None,
+    ``(x, False)`` for a subnormal one or one that underflows to 0 (XLA
+    flushes subnormals to 0), ``(None,
     False)`` for a traced or array rate."""
     if is_concrete(value) and not isinstance(value, jax.Array) and np.ndim(value) == 0:
-        host = np.asarray(value, np.float64).astype(float_dtype())
-        return host, host == 0 or abs(host) >= np.finfo(host.dtype).tiny
+        wide = np.asarray(value, np.float64)
+        host = wide.astype(float_dtype())
+        # a rate that underflows the float dtype (1e-300 in float32) is not 0
+        return host, wide == 0 or abs(host) >= np.finfo(host.dtype).tiny
     return None, False
 
 

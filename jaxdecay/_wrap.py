@@ -15,7 +15,7 @@ from . import _numerics as num
 from ._base import Schedule
 from ._fields import Anything, Kind, param
 
-__all__ = ["from_fn", "as_schedule", "ScheduleArg"]
+__all__ = ["from_fn", "as_schedule", "ScheduleArg", "Ported"]
 
 
 def as_schedule(func: str, name: str, value: Any) -> Schedule:
@@ -71,3 +71,45 @@ class from_fn(Schedule):
             return one(step)
         flat = jax.vmap(one)(step.reshape(-1))
         return flat.reshape(step.shape)
+
+
+class Ported(Schedule, abstract=True):
+    """A peer's scheduler ported by :mod:`jaxdecay.torch` or
+    :mod:`jaxdecay.timm`: the core schedule ``schedule`` it evaluates, and the
+    peer's scheduler it stands for (``spec``, static).
+
+    Its value, ``repr``, ``to_config`` and breakpoints are those of
+    ``schedule``; it equals ``schedule`` (and another port of its kind only
+    when both the schedule and the peer's scheduler are the same).
+    """
+
+    schedule: Any = param(Anything())
+    spec: Any = param(Anything(static_field=True))
+
+    def _evaluate(self, step):
+        return self.schedule._evaluate(step)
+
+    def settles_at(self):
+        return self.schedule.settles_at()
+
+    def breakpoints(self):
+        return self.schedule.breakpoints()
+
+    def to_config(self) -> dict:
+        return self.schedule.to_config()
+
+    def describe(self, steps=None) -> str:
+        return self.schedule.describe(steps)
+
+    def __eq__(self, other):
+        if type(other) is type(self):
+            return self.spec == other.spec and self.schedule == other.schedule
+        if isinstance(other, Schedule):
+            return self.schedule == other
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(self.schedule)
+
+    def __repr__(self):
+        return repr(self.schedule)

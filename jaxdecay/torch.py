@@ -43,7 +43,7 @@ import collections
 import hashlib
 import math
 import numbers
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -63,11 +63,12 @@ from ._decay import (
     polynomial_decay,
     step_decay,
 )
-from ._fields import Anything, Real, param
+from ._fields import Real
 from ._join import join
 from ._piecewise import piecewise_constant
 from ._plateau import reduce_on_plateau
 from ._recurrence import recurrence
+from ._wrap import Ported
 
 __all__ = [
     "StepLR",
@@ -112,46 +113,8 @@ class _Spec(NamedTuple):
         return dict(self.args)[name]
 
 
-class _TorchScheduler(Schedule):
-    """A PyTorch scheduler ported by :mod:`jaxdecay.torch`: the core schedule
-    ``schedule`` it evaluates, and the PyTorch scheduler it stands for
-    (``spec``, static), which ``SequentialLR`` and ``ChainedScheduler`` read.
-
-    Its value, ``repr``, ``to_config`` and breakpoints are those of
-    ``schedule``; it equals ``schedule`` (and another port only when both the
-    schedule and the PyTorch scheduler are the same).
-    """
-
-    schedule: Any = param(Anything())
-    spec: Any = param(Anything(static_field=True))
-
-    def _evaluate(self, step):
-        return self.schedule._evaluate(step)
-
-    def settles_at(self):
-        return self.schedule.settles_at()
-
-    def breakpoints(self):
-        return self.schedule.breakpoints()
-
-    def to_config(self) -> dict:
-        return self.schedule.to_config()
-
-    def describe(self, steps=None) -> str:
-        return self.schedule.describe(steps)
-
-    def __eq__(self, other):
-        if isinstance(other, _TorchScheduler):
-            return self.spec == other.spec and self.schedule == other.schedule
-        if isinstance(other, Schedule):
-            return self.schedule == other
-        return NotImplemented
-
-    def __hash__(self):
-        return hash(self.schedule)
-
-    def __repr__(self):
-        return repr(self.schedule)
+class _TorchScheduler(Ported):
+    """A PyTorch scheduler ported here (see :class:`~jaxdecay._wrap.Ported`)."""
 
 
 def _frozen(value) -> bool:

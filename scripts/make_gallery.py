@@ -59,6 +59,14 @@ PANELS = {
     "wsd_cycles": "wsd_cycles(1.0, 50, [400, 300, 300], 0.2, rewarmup_steps=30, "
     "end_value=0.05)",
     "stretch": "stretch(warmup_cosine_decay(1.0, 50, 400), 2.5)",
+    "power_decay": "power_decay(1.0, timescale=50, transition_begin=100)",
+    "tanh_decay": "tanh_decay(1.0, 800, end_value=0.05)",
+    "warp": "warp(cosine_restarts(1.0, 250, end_value=0.1), k=2.0, period=250)",
+    "minimum": "minimum(warmup_cosine_decay(1.0, 100, 1000), "
+    "inverse_sqrt_decay(1.0, transition_steps=100))",
+    "maximum": "maximum(cosine_decay(1.0, 1000), linear(0.6, 0.0, 500), 0.1)",
+    "untuned_warmup": "untuned_warmup(cosine_decay(1.0, 1000), b2=0.995)",
+    "noise": "noise(cosine_decay(1.0, 1000), 1.0, key=42, pct=0.3, start=100, end=800)",
 }
 
 

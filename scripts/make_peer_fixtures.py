@@ -1,7 +1,8 @@
 """Runs the real peers and writes the fixtures the port tests compare against.
 
     pip install torch==2.13.0 transformers keras   # the peers; the tests need none
-    KERAS_BACKEND=jax python scripts/make_peer_fixtures.py [torch transformers keras]
+    pip install --no-deps timm==1.0.31              # timm.scheduler needs only torch
+    KERAS_BACKEND=jax python scripts/make_peer_fixtures.py [torch transformers ...]
 
 Each ``scripts/fixtures_<peer>.py`` builds its peer's schedules in several
 configurations, records the rate of every optimizer update (float64 where the
@@ -19,7 +20,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PEERS = ("torch", "transformers", "keras")
+PEERS = ("torch", "transformers", "keras", "timm")
 
 
 def main(argv=None) -> None:

@@ -12,6 +12,7 @@ metrics through ``init``/``update``.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -57,6 +58,8 @@ def shape(s) -> str:
 
 def values(case, namespace):
     s = peers.build(case, namespace)
+    if isinstance(s, tuple):  # timm's create_scheduler_v2: (schedule, num_epochs)
+        s = s[0]
     if "metrics" in case:
         return s, np.asarray(peers.plateau_values(s, case["metrics"]), np.float64)
     return s, np.asarray(peers.jitted(s, np.arange(len(case["values"]))), np.float64)
@@ -73,8 +76,8 @@ def worst(got, want) -> float:
 
 def measure():
     rows = {}
-    for peer in ("torch", "transformers", "keras"):
-        namespace = getattr(jd, peer)
+    for peer in ("torch", "transformers", "keras", "timm"):
+        namespace = importlib.import_module(f"jaxdecay.{peer}")
         doc = peers.load(peer)
         errs = defaultdict(lambda: [0.0, 0.0, [], 0])
         for case in doc["cases"]:

@@ -24,6 +24,7 @@ import dataclasses
 import math
 from collections.abc import Callable
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
@@ -1178,6 +1179,319 @@ add(
 )
 
 
+# Catalog entries for tests/catalog.py (issue 15: new core curves).
+# Put the r_* references with the other references (after r_clip, say) and the
+# add(...) calls after the cosine_restarts / sgdr entries.  They use the
+# catalog's own r_cosine_decay.
+
+
+def r_power_decay(init, tau, power=0.5, begin=0):
+    """init * (1 + max(t - B, 0) / tau) ** -power."""
+    return lambda t: init * (1 + np.maximum(t - begin, 0.0) / tau) ** -power
+
+
+def r_tanh_decay(init, T, end=0.0, lb=-7.0, ub=3.0):
+    """end + (init - end) (1 - tanh(lb + (ub - lb) t / T)) / 2 for t < T, then
+    end; (1 - tanh x) / 2 written as 1 / (1 + e^{2x}) (float64's 1 - tanh x
+    cancels to 0 for x past 19)."""
+
+    def f(t):
+        with np.errstate(over="ignore"):
+            half = 1 / (1 + np.exp(2 * (lb + (ub - lb) * t / T)))
+        return np.where(t < T, end + (init - end) * half, end)
+
+    return f
+
+
+def r_warp(inner, k, P):
+    """inner(P q + P (r / P) ** k), q = floor(t / P), r = t - P q."""
+
+    def f(t):
+        q = np.floor(t / P)
+        r = t - q * P
+        return inner(q * P + P * (r / P) ** k)
+
+    return f
+
+
+def r_cosine_restarts_limited(
+    init, T0, pm=1.0, vm=1.0, end=0.0, limit=None, mode="range"
+):
+    """SGDR with timm's options: ``mode`` "range" scales the height above end
+    by vm**k, "peak" the peak (end + (init vm**k - end) c); from cycle
+    ``limit`` on, end."""
+    starts = [0.0]
+    while pm > 1 and starts[-1] < 2.0**64:
+        starts.append(starts[-1] + T0 * pm ** (len(starts) - 1))
+    starts = np.asarray(starts)
+
+    def f(t):
+        if pm == 1:
+            k = np.floor(t / T0)
+            tau = t - k * T0
+        else:
+            k = np.searchsorted(starts[1:], t, side="right")
+            tau = t - starts[k]
+        c = 0.5 * (1 + np.cos(np.pi * tau / (T0 * pm**k)))
+        if mode == "range":
+            value = end + (init - end) * vm**k * c
+        else:
+            value = end + (init * vm**k - end) * c
+        return value if limit is None else np.where(k >= limit, end, value)
+
+    return f
+
+
+# power_decay
+add(
+    "power_decay_rsqrt",
+    "power_decay",
+    lambda: jd.power_decay(1.0, 10),
+    r_power_decay(1.0, 10),
+    lambda v: jd.power_decay(v, 10),
+    1.0,
+    100,
+)
+add(
+    "power_decay_shifted_power",
+    "power_decay",
+    lambda: jd.power_decay(3e-4, 2.5, power=1.5, transition_begin=20),
+    r_power_decay(3e-4, 2.5, 1.5, 20),
+    lambda v: jd.power_decay(3e-4, 2.5, power=v, transition_begin=20),
+    1.5,
+    60,
+)
+# tanh_decay
+add(
+    "tanh_decay_timm",
+    "tanh_decay",
+    lambda: jd.tanh_decay(1.0, 100),
+    r_tanh_decay(1.0, 100),
+    lambda v: jd.tanh_decay(v, 100),
+    1.0,
+    110,
+)
+add(
+    "tanh_decay_bounds",
+    "tanh_decay",
+    lambda: jd.tanh_decay(1.0, 50, end_value=0.1, lb=-6.0, ub=4.0),
+    r_tanh_decay(1.0, 50, 0.1, -6.0, 4.0),
+    lambda v: jd.tanh_decay(1.0, 50, end_value=0.1, lb=v, ub=4.0),
+    -6.0,
+    60,
+)
+# warp (timm's k-decay)
+add(
+    "warp_k_decay",
+    "warp",
+    lambda: jd.warp(jd.cosine_decay(1.0, 100, end_value=0.2), 2.0, 100),
+    r_warp(r_cosine_decay(1.0, 100, 0.2), 2.0, 100),
+    lambda v: jd.warp(jd.cosine_decay(1.0, 100, end_value=0.2), v, 100),
+    2.0,
+    220,
+)
+# (k >= 1: a warp with k < 1 reads the last, unfinished period before the top
+# step past it, where the step saturates: see warp's docstring; tested in
+# tests/test_curves.py)
+add(
+    "warp_restarts",
+    "warp",
+    lambda: jd.warp(jd.cosine_restarts(1.0, 50, end_value=0.2), 1.5, 50),
+    r_warp(r_cosine_restarts_limited(1.0, 50, end=0.2), 1.5, 50),
+    lambda v: jd.warp(jd.cosine_restarts(1.0, 50, end_value=0.2), v, 50),
+    1.5,
+    160,
+)
+# cosine_restarts: cycle_limit and value_mult_mode (timm's CosineLRScheduler)
+add(
+    "cosine_restarts_timm_limit_peak",
+    "cosine_restarts",
+    lambda: jd.cosine_restarts(
+        1.0, 10, 2.0, 0.5, 0.1, cycle_limit=3, value_mult_mode="peak"
+    ),
+    r_cosine_restarts_limited(1.0, 10, 2.0, 0.5, 0.1, 3, "peak"),
+    lambda v: jd.cosine_restarts(
+        v, 10, 2.0, 0.5, 0.1, cycle_limit=3, value_mult_mode="peak"
+    ),
+    1.0,
+    90,
+)
+add(
+    "cosine_restarts_limit_fixed_period",
+    "cosine_restarts",
+    lambda: jd.cosine_restarts(1.0, 20, value_mult=0.8, end_value=0.05, cycle_limit=2),
+    r_cosine_restarts_limited(1.0, 20, 1.0, 0.8, 0.05, 2),
+    lambda v: jd.cosine_restarts(1.0, 20, value_mult=v, end_value=0.05, cycle_limit=2),
+    0.8,
+    60,
+)
+
+
+def r_warmup_shaped(inner, W, init, shape):
+    """warmup(inner, W, init, shape): the ramp to inner(0), then inner(t - W)."""
+
+    def f(t):
+        peak = inner(np.zeros(1))[0]
+        x = np.minimum(t, W) / max(W, 1)
+        if shape == "cosine":
+            ramp = init + (peak - init) * (1 - np.cos(np.pi * x)) / 2
+        elif shape == "exponential" and init > 0 and peak > 0:
+            ramp = init * (peak / init) ** x
+        else:  # linear, and the exponential shape's fallback
+            ramp = init + (peak - init) * x
+        return np.where(t < W, ramp, inner(np.maximum(t - W, 0.0)))
+
+    return f
+
+
+def r_untuned_warmup(inner, b2):
+    """Ma & Yarats: inner(t) * min(1, (1 - b2) / 2 * (t + 1))."""
+    return lambda t: inner(t) * np.minimum(1.0, (1 - b2) / 2 * (t + 1))
+
+
+def r_noise(inner, std, seed, pct=None, start=0, end=None, kind="normal"):
+    """inner(t) * (1 + n) on [start, end), n drawn for the whole step from
+    fold_in(fold_in(key(seed), low 32 bits), high 32 bits)."""
+
+    def draw(n):
+        k = jax.random.key(seed, impl="threefry2x32")
+        k = jax.random.fold_in(jax.random.fold_in(k, n & 0xFFFFFFFF), n >> 32)
+        if kind == "uniform":
+            return float(jax.random.uniform(k, (), minval=-pct, maxval=pct))
+        if pct is None:
+            return std * float(jax.random.normal(k, ()))
+        return std * float(jax.random.truncated_normal(k, -pct / std, pct / std, ()))
+
+    def f(t):
+        t = np.asarray(t, np.float64)
+        whole = np.floor(np.minimum(t, 2**31 - 1)).astype(np.int64)
+        table = {int(n): draw(int(n)) for n in np.unique(whole)}
+        noise = np.vectorize(lambda n: table[int(n)], otypes=[np.float64])(whole)
+        on = (whole >= start) & (whole < (np.inf if end is None else end))
+        v = inner(t)
+        return np.where(on, v + v * noise, v)
+
+    return f
+
+
+add(
+    "minimum_cosine_linear_number",
+    "minimum",
+    lambda: jd.minimum(jd.cosine_decay(1.0, 40), jd.linear(0.0, 1.0, 20), 0.7),
+    lambda t: np.minimum(
+        np.minimum(r_cosine_decay(1.0, 40)(t), r_linear(0.0, 1.0, 20)(t)), 0.7
+    ),
+    lambda v: jd.minimum(jd.cosine_decay(v, 40), jd.linear(0.0, 1.0, 20), 0.7),
+    1.0,
+    50,
+)
+add(
+    "minimum_alike_cosines",
+    "minimum",
+    lambda: jd.minimum(
+        *[jd.cosine_decay(v, 30 + 5 * i) for i, v in enumerate((1.0, 0.8, 0.6))]
+    ),
+    lambda t: np.min(
+        [r_cosine_decay(v, 30 + 5 * i)(t) for i, v in enumerate((1.0, 0.8, 0.6))],
+        axis=0,
+    ),
+    lambda v: jd.minimum(jd.cosine_decay(v, 30), jd.cosine_decay(0.8, 35)),
+    1.0,
+    50,
+)
+add(
+    "maximum_floor",
+    "maximum",
+    lambda: jd.maximum(jd.exponential_decay(1.0, 0.8), jd.linear(0.5, 0.0, 30), 0.05),
+    lambda t: np.maximum(
+        np.maximum(r_exponential_decay(1.0, 0.8)(t), r_linear(0.5, 0.0, 30)(t)), 0.05
+    ),
+    lambda v: jd.maximum(jd.exponential_decay(v, 0.8), 0.05),
+    1.0,
+    40,
+)
+add(
+    "power_of_cosine",
+    "arithmetic",
+    lambda: jd.cosine_decay(1.0, 40) ** 2,
+    lambda t: r_cosine_decay(1.0, 40)(t) ** 2,
+    lambda v: jd.cosine_decay(v, 40) ** 2,
+    1.0,
+    45,
+)
+add(
+    "power_fractional_of_signed",
+    "arithmetic",
+    lambda: jd.linear(-1.0, 1.0, 20) ** 0.5,
+    lambda t: np.sqrt(np.maximum(r_linear(-1.0, 1.0, 20)(t), 0.0)),
+    lambda v: jd.linear(-1.0, v, 20) ** 0.5,
+    1.0,
+    25,
+)
+add(
+    "clip_by_schedules",
+    "clip",
+    lambda: jd.clip(
+        jd.cosine_decay(1.0, 40), min_value=jd.linear(0.0, 0.3, 40), max_value=0.8
+    ),
+    lambda t: np.minimum(
+        np.maximum(r_cosine_decay(1.0, 40)(t), r_linear(0.0, 0.3, 40)(t)), 0.8
+    ),
+    lambda v: jd.clip(jd.cosine_decay(v, 40), min_value=jd.linear(0.0, 0.3, 40)),
+    1.0,
+    45,
+)
+add(
+    "warmup_cosine_shape",
+    "warmup",
+    lambda: jd.warmup(jd.cosine_decay(1.0, 30), 10, init_value=0.1, shape="cosine"),
+    r_warmup_shaped(r_cosine_decay(1.0, 30), 10, 0.1, "cosine"),
+    lambda v: jd.warmup(jd.cosine_decay(v, 30), 10, init_value=0.1, shape="cosine"),
+    1.0,
+    45,
+)
+add(
+    "warmup_exponential_shape",
+    "warmup",
+    lambda: jd.warmup(
+        jd.cosine_decay(1.0, 30), 10, init_value=0.01, shape="exponential"
+    ),
+    r_warmup_shaped(r_cosine_decay(1.0, 30), 10, 0.01, "exponential"),
+    lambda v: jd.warmup(
+        jd.cosine_decay(v, 30), 10, init_value=0.01, shape="exponential"
+    ),
+    1.0,
+    45,
+)
+add(
+    "untuned_warmup_b2_0_9",
+    "untuned_warmup",
+    lambda: jd.untuned_warmup(jd.cosine_decay(1.0, 60), 0.9),
+    r_untuned_warmup(r_cosine_decay(1.0, 60), 0.9),
+    lambda v: jd.untuned_warmup(jd.cosine_decay(v, 60), 0.9),
+    1.0,
+    70,
+)
+add(
+    "noise_truncated_window",
+    "noise",
+    lambda: jd.noise(jd.cosine_decay(1.0, 40), 1.0, 7, pct=0.5, start=5, end=30),
+    r_noise(r_cosine_decay(1.0, 40), 1.0, 7, 0.5, 5, 30),
+    lambda v: jd.noise(jd.cosine_decay(v, 40), 1.0, 7, pct=0.5, start=5, end=30),
+    1.0,
+    45,
+)
+add(
+    "noise_uniform",
+    "noise",
+    lambda: jd.noise(jd.constant(0.5), 1.0, 3, pct=0.2, noise_type="uniform"),
+    r_noise(r_constant(0.5), 1.0, 3, 0.2, kind="uniform"),
+    lambda v: jd.noise(jd.constant(v), 1.0, 3, pct=0.2, noise_type="uniform"),
+    0.5,
+    20,
+)
+
+
 EXAMPLES = {e.id: e for e in CATALOG}
 assert len(EXAMPLES) == len(CATALOG), "duplicate example ids"
 
@@ -1219,6 +1533,14 @@ CORE = [
         "cooldown_of_a_cosine_1-sqrt",
         "wsd_cycles_rewarmup",
         "stretch_warmup_cosine_by_a_third",
+        "minimum_cosine_linear_number",
+        "maximum_floor",
+        "untuned_warmup_b2_0_9",
+        "noise_truncated_window",
+        "power_decay_shifted_power",
+        "tanh_decay_timm",
+        "warp_restarts",
+        "cosine_restarts_timm_limit_peak",
         "staircase_exponential_every_100",
         "warmup_exponential_from_init",
         "from_fn_optax_linear",

@@ -45,14 +45,21 @@ SIGNATURES = {
     "cyclic": "(base_value, max_value, step_size_up, step_size_down=None, "
     "mode='triangular', gamma=1.0)",
     "cosine_restarts": "(init_value, first_period, period_mult=1.0, value_mult=1.0, "
-    "end_value=0.0)",
+    "end_value=0.0, cycle_limit=None, value_mult_mode='range')",
+    "power_decay": "(init_value, timescale, power=0.5, transition_begin=0)",
+    "tanh_decay": "(init_value, decay_steps, end_value=0.0, lb=-7.0, ub=3.0)",
+    "warp": "(schedule, k, period)",
     "recurrence": "(init_value, factor, horizon)",
     "join": "(schedules, boundaries)",
     "clip": "(schedule, min_value=None, max_value=None)",
     "shift": "(schedule, steps)",
     "repeat": "(schedule, period)",
     "staircase": "(schedule, every)",
-    "warmup": "(schedule, warmup_steps, init_value=0.0)",
+    "warmup": "(schedule, warmup_steps, init_value=0.0, shape='linear')",
+    "minimum": "(*schedules)",
+    "maximum": "(*schedules)",
+    "untuned_warmup": "(schedule, b2)",
+    "noise": "(schedule, std, key, pct=None, start=0, end=None, noise_type='normal')",
     "from_fn": "(fn)",
 }
 

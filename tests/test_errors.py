@@ -1031,6 +1031,258 @@ CASES = [
         ValueError,
         fails("rebase", "at_step", "50"),
     ),
+    # power_decay
+    (
+        "power_decay-timescale-zero",
+        lambda: jd.power_decay(1.0, 0),
+        ValueError,
+        fails("power_decay", "timescale", "0"),
+    ),
+    (
+        "power_decay-timescale-negative",
+        lambda: jd.power_decay(1.0, -3),
+        ValueError,
+        fails("power_decay", "timescale", "-3"),
+    ),
+    (
+        "power_decay-timescale-inf",
+        lambda: jd.power_decay(1.0, INF),
+        ValueError,
+        fails("power_decay", "timescale", "inf"),
+    ),
+    (
+        "power_decay-power-negative",
+        lambda: jd.power_decay(1.0, 10, power=-0.5),
+        ValueError,
+        fails("power_decay", "power", "-0.5"),
+    ),
+    (
+        "power_decay-power-nan",
+        lambda: jd.power_decay(1.0, 10, power=NAN),
+        ValueError,
+        fails("power_decay", "power", "nan"),
+    ),
+    (
+        "power_decay-begin-negative",
+        lambda: jd.power_decay(1.0, 10, transition_begin=-1),
+        ValueError,
+        fails("power_decay", "transition_begin", "-1"),
+    ),
+    (
+        "power_decay-init-string",
+        lambda: jd.power_decay("0.1", 10),
+        TypeError,
+        fails("power_decay", "init_value", "'0.1'"),
+    ),
+    # tanh_decay
+    (
+        "tanh_decay-steps-zero",
+        lambda: jd.tanh_decay(1.0, 0),
+        ValueError,
+        fails("tanh_decay", "decay_steps", "0"),
+    ),
+    (
+        "tanh_decay-bounds-equal",
+        lambda: jd.tanh_decay(1.0, 10, lb=3.0, ub=3.0),
+        ValueError,
+        fails("tanh_decay", "ub", "3.0"),
+    ),
+    (
+        "tanh_decay-bounds-reversed",
+        lambda: jd.tanh_decay(1.0, 10, lb=3.0, ub=-7.0),
+        ValueError,
+        fails("tanh_decay", "ub", "-7.0"),
+    ),
+    (
+        "tanh_decay-lb-inf",
+        lambda: jd.tanh_decay(1.0, 10, lb=-INF),
+        ValueError,
+        fails("tanh_decay", "lb", "-inf"),
+    ),
+    (
+        "tanh_decay-end-nan",
+        lambda: jd.tanh_decay(1.0, 10, end_value=NAN),
+        ValueError,
+        fails("tanh_decay", "end_value", "nan"),
+    ),
+    # warp
+    (
+        "warp-k-zero",
+        lambda: jd.warp(jd.constant(1.0), 0.0, 10),
+        ValueError,
+        fails("warp", "k", "0.0"),
+    ),
+    (
+        "warp-k-nan",
+        lambda: jd.warp(jd.constant(1.0), NAN, 10),
+        ValueError,
+        fails("warp", "k", "nan"),
+    ),
+    (
+        "warp-period-zero",
+        lambda: jd.warp(jd.constant(1.0), 2.0, 0),
+        ValueError,
+        fails("warp", "period", "0"),
+    ),
+    (
+        "warp-schedule-number",
+        lambda: jd.warp(3.0, 2.0, 10),
+        TypeError,
+        fails("warp", "schedule", "3.0"),
+    ),
+    # cosine_restarts: cycle_limit, value_mult_mode
+    (
+        "cosine_restarts-cycle-limit-zero",
+        lambda: jd.cosine_restarts(1.0, 10, cycle_limit=0),
+        ValueError,
+        fails("cosine_restarts", "cycle_limit", "0"),
+    ),
+    (
+        "cosine_restarts-cycle-limit-fraction",
+        lambda: jd.cosine_restarts(1.0, 10, cycle_limit=2.5),
+        ValueError,
+        fails("cosine_restarts", "cycle_limit", "2.5"),
+    ),
+    (
+        "cosine_restarts-cycle-limit-duration",
+        lambda: jd.cosine_restarts(1.0, 10, cycle_limit="10%"),
+        TypeError,
+        fails("cosine_restarts", "cycle_limit", "'10%'"),
+    ),
+    (
+        "cosine_restarts-value-mult-mode",
+        lambda: jd.cosine_restarts(1.0, 10, value_mult_mode="top"),
+        ValueError,
+        fails("cosine_restarts", "value_mult_mode", "'top'"),
+    ),
+    # minimum / maximum
+    (
+        "minimum-one-term",
+        lambda: jd.minimum(COS),
+        ValueError,
+        fails("minimum", "schedules", "[" + repr(COS) + "]"),
+    ),
+    (
+        "maximum-string-term",
+        lambda: jd.maximum(COS, "x"),
+        TypeError,
+        fails("maximum", "schedules[1]", "'x'"),
+    ),
+    (
+        "minimum-nan-term",
+        lambda: jd.minimum(COS, NAN),
+        ValueError,
+        fails("minimum", "schedules[1]", "nan"),
+    ),
+    (
+        "minimum-keyword",
+        lambda: jd.minimum(COS, ONE, schedules=[COS]),
+        TypeError,
+        r"^minimum: takes its schedules as positional arguments, minimum\(a, b, "
+        r"\.\.\.\); got the keyword argument schedules=",
+    ),
+    # schedule ** p
+    (
+        "arithmetic-pow-schedule-exponent",
+        lambda: COS**ONE,
+        TypeError,
+        r"^cosine_decay \*\* constant: the exponent of a schedule must be a number, "
+        r"not a schedule\.$",
+    ),
+    (
+        "arithmetic-pow-schedule-as-exponent",
+        lambda: 2.0**COS,
+        TypeError,
+        r"^2\.0 \*\* cosine_decay: a schedule cannot be an exponent",
+    ),
+    (
+        "arithmetic-pow-nan",
+        lambda: COS**NAN,
+        ValueError,
+        fails("arithmetic", "rhs", "nan"),
+    ),
+    # clip by schedules
+    (
+        "clip-string-bound",
+        lambda: jd.clip(COS, max_value="0.5"),
+        TypeError,
+        r"^clip: `max_value` must be a number or a schedule; got max_value='0\.5'\.$",
+    ),
+    # warmup shapes
+    (
+        "warmup-exponential-from-zero",
+        lambda: jd.warmup(COS, 10, shape="exponential"),
+        ValueError,
+        fails("warmup", "init_value", "0.0"),
+    ),
+    (
+        "warmup-unknown-shape",
+        lambda: jd.warmup(COS, 10, shape="cubic"),
+        ValueError,
+        fails("warmup", "shape", "'cubic'"),
+    ),
+    # untuned_warmup
+    (
+        "untuned_warmup-b2-one",
+        lambda: jd.untuned_warmup(COS, 1.0),
+        ValueError,
+        fails("untuned_warmup", "b2", "1.0"),
+    ),
+    (
+        "untuned_warmup-b2-str",
+        lambda: jd.untuned_warmup(COS, "0.999"),
+        TypeError,
+        fails("untuned_warmup", "b2", "'0.999'"),
+    ),
+    # noise
+    (
+        "noise-std-negative",
+        lambda: jd.noise(COS, -1.0, 0),
+        ValueError,
+        fails("noise", "std", "-1.0"),
+    ),
+    (
+        "noise-key-float",
+        lambda: jd.noise(COS, 1.0, 0.5),
+        TypeError,
+        fails("noise", "key", "0.5"),
+    ),
+    (
+        "noise-key-negative",
+        lambda: jd.noise(COS, 1.0, -1),
+        ValueError,
+        fails("noise", "key", "-1"),
+    ),
+    (
+        "noise-key-three",
+        lambda: jd.noise(COS, 1.0, [1, 2, 3]),
+        TypeError,
+        fails("noise", "key", "[1, 2, 3]"),
+    ),
+    (
+        "noise-pct-zero",
+        lambda: jd.noise(COS, 1.0, 0, pct=0.0),
+        ValueError,
+        fails("noise", "pct", "0.0"),
+    ),
+    (
+        "noise-uniform-no-pct",
+        lambda: jd.noise(COS, 1.0, 0, noise_type="uniform"),
+        ValueError,
+        fails("noise", "pct", "None"),
+    ),
+    (
+        "noise-end-before-start",
+        lambda: jd.noise(COS, 1.0, 0, start=10, end=5),
+        ValueError,
+        fails("noise", "end", "5"),
+    ),
+    (
+        "noise-type",
+        lambda: jd.noise(COS, 1.0, 0, noise_type="gauss"),
+        ValueError,
+        fails("noise", "noise_type", "'gauss'"),
+    ),
 ]
 
 

@@ -32,6 +32,8 @@ FLOORS = {
     "_presets": 2,
     "_plateau": 2,
     "_runs": 2,
+    "_warp": 2,
+    "_noise": 2,
 }
 TOOLS = 3  # every other module
 
