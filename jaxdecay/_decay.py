@@ -691,6 +691,8 @@ class power_decay(Schedule):
         whole = _small_times(e, self._c("power_log2"))
         rest = num.as_float(self.power) * (jnp.log(m) + s_lo / s_hi)
         hi, lo = _add_df(whole, (rest, jnp.zeros_like(rest)))
+        at_start = u[0] == 0  # (1 + 0)**-p is 1 exactly, whatever tau's size
+        hi, lo = jnp.where(at_start, 0.0, hi), jnp.where(at_start, 0.0, lo)
         return num.grow(self.init_value, (-hi, -lo))
 
     def settles_at(self):

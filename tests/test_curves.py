@@ -474,3 +474,11 @@ def test_graphs_stay_small():
     assert equations(warp(jd.cosine_decay(1.0, 100), 1.0, 100), jnp.int32(1)) == (
         equations(jd.cosine_decay(1.0, 100), jnp.int32(1))
     )
+
+
+def test_power_decay_is_its_initial_value_exactly_before_it_starts():
+    # (1 + 0)**-p is 1 for every timescale, even one far below 2**-62
+    for tau in (1e-30, 1e-3, 1.0, 1e30):
+        s = jd.power_decay(0.3, tau, power=0.7, transition_begin=5)
+        got = np.asarray(s(np.asarray([0, 3, 5])))
+        assert np.all(got == np.float32(0.3)), (tau, got)
