@@ -49,11 +49,15 @@ DEFAULTS = {
 }
 
 
-def reference_rates(metrics, base=1.0, **config):
+def reference_rates(metrics, base=1.0, start_step=0, every=1, bests=None, **config):
     """PyTorch's ReduceLROnPlateau in float64: the value after each metric.
 
     One deliberate difference: a non-finite metric never becomes the best
-    (PyTorch would take -inf in mode "min" or +inf in mode "max").
+    (PyTorch would take -inf in mode "min" or +inf in mode "max").  The gate
+    of ``start_step``/``every``: the metric at count ``c`` is considered when
+    ``c >= start_step`` and ``(c - start_step) % every == 0``, any other leaves
+    the rule's state alone.  ``bests``, a list, receives the best metric after
+    each.
     """
     c = {**DEFAULTS, **config}
     lower = c["mode"] == "min"
@@ -61,26 +65,30 @@ def reference_rates(metrics, base=1.0, **config):
     bad = cooldown = 0
     value = float(base)
     out = []
-    for metric in metrics:
-        a = float(metric)
-        if c["threshold_mode"] == "rel":
-            scale = 1.0 - c["threshold"] if lower else c["threshold"] + 1.0
-            better = a < best * scale if lower else a > best * scale
-        else:
-            better = a < best - c["threshold"] if lower else a > best + c["threshold"]
-        if better and math.isfinite(a):
-            best, bad = a, 0
-        else:
-            bad += 1
-        if cooldown > 0:
-            cooldown -= 1
-            bad = 0
-        if bad > c["patience"]:
-            new = max(value * c["factor"], c["min_value"])
-            if value - new > c["eps"]:
-                value = new
-            cooldown, bad = c["cooldown"], 0
+    for count, metric in enumerate(metrics):
+        if count >= start_step and (count - start_step) % every == 0:
+            a = float(metric)
+            if c["threshold_mode"] == "rel":
+                scale = 1.0 - c["threshold"] if lower else c["threshold"] + 1.0
+                better = a < best * scale if lower else a > best * scale
+            else:
+                shifted = best - c["threshold"] if lower else best + c["threshold"]
+                better = a < shifted if lower else a > shifted
+            if better and math.isfinite(a):
+                best, bad = a, 0
+            else:
+                bad += 1
+            if cooldown > 0:
+                cooldown -= 1
+                bad = 0
+            if bad > c["patience"]:
+                new = max(value * c["factor"], c["min_value"])
+                if value - new > c["eps"]:
+                    value = new
+                cooldown, bad = c["cooldown"], 0
         out.append(value)
+        if bests is not None:
+            bests.append(best)
     return np.asarray(out, np.float64)
 
 

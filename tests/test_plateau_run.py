@@ -27,55 +27,21 @@ import pytest
 
 import jaxdecay as jd
 from jaxdecay._plateau import PlateauState, reduce_on_plateau
+from tests.test_plateau import reference_rates
 
 RTOL = 1e-6
 INT_MAX = 2**31 - 1
 
 
 def reference(metrics, start_step=0, every=1, base=1.0, **config):
-    """PyTorch's ReduceLROnPlateau in float64, gated: the value after each
-    metric, and the best metric after each (a non-finite metric never becomes
-    the best, as in jaxdecay)."""
-    c = {
-        "factor": 0.1,
-        "patience": 10,
-        "threshold": 1e-4,
-        "threshold_mode": "rel",
-        "mode": "min",
-        "cooldown": 0,
-        "min_value": 0.0,
-        "eps": 1e-8,
-        **config,
-    }
-    lower = c["mode"] == "min"
-    best = math.inf if lower else -math.inf
-    bad = cooldown = 0
-    value = float(base)
-    values, bests = [], []
-    for count, metric in enumerate(metrics):
-        if count >= start_step and (count - start_step) % every == 0:
-            a = float(metric)
-            if c["threshold_mode"] == "rel":
-                scale = 1.0 - c["threshold"] if lower else c["threshold"] + 1.0
-                better = a < best * scale if lower else a > best * scale
-            else:
-                shifted = best - c["threshold"] if lower else best + c["threshold"]
-                better = a < shifted if lower else a > shifted
-            if better and math.isfinite(a):
-                best, bad = a, 0
-            else:
-                bad += 1
-            if cooldown > 0:
-                cooldown -= 1
-                bad = 0
-            if bad > c["patience"]:
-                new = max(value * c["factor"], c["min_value"])
-                if value - new > c["eps"]:
-                    value = new
-                cooldown, bad = c["cooldown"], 0
-        values.append(value)
-        bests.append(best)
-    return np.asarray(values, np.float64), np.asarray(bests, np.float64)
+    """PyTorch's ReduceLROnPlateau in float64, gated (test_plateau's
+    reference): the value after each metric, and the best metric after each
+    (a non-finite metric never becomes the best, as in jaxdecay)."""
+    bests: list = []
+    values = reference_rates(
+        metrics, base, start_step=start_step, every=every, bests=bests, **config
+    )
+    return values, np.asarray(bests, np.float64)
 
 
 @jax.jit
