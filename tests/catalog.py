@@ -286,6 +286,7 @@ def r_cosine_restarts(init, T0, pm=1.0, vm=1.0, end=0.0):
     starts = np.asarray(starts)
 
     def f(t):
+        t = np.asarray(t, np.float64)
         if pm == 1:
             k = np.floor(t / T0)
             tau = t - k * T0
@@ -1186,8 +1187,14 @@ add(
 
 
 def r_power_decay(init, tau, power=0.5, begin=0):
-    """init * (1 + max(t - B, 0) / tau) ** -power."""
-    return lambda t: init * (1 + np.maximum(t - begin, 0.0) / tau) ** -power
+    """init * (1 + max(t - B, 0) / tau) ** -power, as exp(-power log1p(x / tau))
+    (exact for the tiny x / tau of a huge timescale)."""
+
+    def f(t):
+        x = np.maximum(np.asarray(t, np.float64) - begin, 0.0)
+        return init * np.exp(-power * np.log1p(x / tau))
+
+    return f
 
 
 def r_tanh_decay(init, T, end=0.0, lb=-7.0, ub=3.0):
@@ -1196,6 +1203,7 @@ def r_tanh_decay(init, T, end=0.0, lb=-7.0, ub=3.0):
     cancels to 0 for x past 19)."""
 
     def f(t):
+        t = np.asarray(t, np.float64)
         with np.errstate(over="ignore"):
             half = 1 / (1 + np.exp(2 * (lb + (ub - lb) * t / T)))
         return np.where(t < T, end + (init - end) * half, end)
@@ -1207,6 +1215,7 @@ def r_warp(inner, k, P):
     """inner(P q + P (r / P) ** k), q = floor(t / P), r = t - P q."""
 
     def f(t):
+        t = np.asarray(t, np.float64)
         q = np.floor(t / P)
         r = t - q * P
         return inner(q * P + P * (r / P) ** k)
@@ -1226,6 +1235,7 @@ def r_cosine_restarts_limited(
     starts = np.asarray(starts)
 
     def f(t):
+        t = np.asarray(t, np.float64)
         if pm == 1:
             k = np.floor(t / T0)
             tau = t - k * T0

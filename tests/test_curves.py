@@ -18,6 +18,13 @@ import pytest
 import jaxdecay as jd
 from jaxdecay._decay import power_decay, tanh_decay
 from jaxdecay._warp import warp
+from tests.catalog import (
+    r_cosine_decay,
+    r_cosine_restarts_limited,
+    r_power_decay,
+    r_tanh_decay,
+    r_warp,
+)
 
 TOP = 2**31 - 1
 STEPS = np.r_[
@@ -38,71 +45,12 @@ def equations(schedule, step):
     return len(jax.make_jaxpr(schedule)(step).eqns)
 
 
-# -- float64 references of the documented formulas --------------------------
+# -- float64 references of the documented formulas: the catalog's ------------
 
-
-def r_power(init, tau, power=0.5, begin=0):
-    def f(t):
-        x = np.maximum(np.asarray(t, np.float64) - begin, 0.0)
-        return init * np.exp(-power * np.log1p(x / tau))
-
-    return f
-
-
-def r_tanh(init, T, end=0.0, lb=-7.0, ub=3.0):
-    def f(t):
-        t = np.asarray(t, np.float64)
-        x = lb + (ub - lb) * t / T
-        # (1 - tanh x) / 2 written as 1 / (1 + e^{2x}): float64's 1 - tanh x
-        # is 0 from x = 19 on.
-        with np.errstate(over="ignore"):
-            half = 1 / (1 + np.exp(2 * x))
-        return np.where(t < T, end + (init - end) * half, end)
-
-    return f
-
-
-def r_warp(inner, k, P):
-    def f(t):
-        t = np.asarray(t, np.float64)
-        q = np.floor(t / P)
-        r = t - q * P
-        return inner(q * P + P * (r / P) ** k)
-
-    return f
-
-
-def r_cosine(init, D, end=0.0):
-    def f(t):
-        t = np.minimum(np.asarray(t, np.float64), D)
-        return end + (init - end) * 0.5 * (1 + np.cos(np.pi * t / D))
-
-    return f
-
-
-def r_restarts(init, T0, pm=1.0, vm=1.0, end=0.0, limit=None, mode="range"):
-    """Cycle starts summed in float64 (exact for these sizes)."""
-    starts = [0.0]
-    while len(starts) < 200:
-        starts.append(starts[-1] + T0 * pm ** (len(starts) - 1))
-    starts = np.asarray(starts)
-
-    def f(t):
-        t = np.asarray(t, np.float64)
-        if pm == 1:
-            k = np.floor(t / T0)
-            tau = t - k * T0
-        else:
-            k = np.searchsorted(starts, t, side="right") - 1
-            tau = t - starts[k]
-        c = 0.5 * (1 + np.cos(np.pi * tau / (T0 * pm**k)))
-        if mode == "range":
-            value = end + (init - end) * vm**k * c
-        else:
-            value = end + (init * vm**k - end) * c
-        return value if limit is None else np.where(k >= limit, end, value)
-
-    return f
+r_power = r_power_decay
+r_tanh = r_tanh_decay
+r_cosine = r_cosine_decay
+r_restarts = r_cosine_restarts_limited
 
 
 # -- power_decay -------------------------------------------------------------
