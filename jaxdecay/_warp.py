@@ -42,9 +42,13 @@ class warp(Schedule):
     (exact integers, added to ``qP``) and a fraction.  In float32 that
     position carries a relative error of about 3e-7 (within 0.03 of a step for
     periods up to 10**5 steps; about 1e-15 with ``jax_enable_x64``), and it
-    never leaves its period.  With ``k < 1`` the last period that starts
-    before the top step (``2**31 - 1`` without ``jax_enable_x64``) is read
-    past it, where the step saturates, as a called step does.
+    never leaves its period.  In the second half of the period the distance
+    to its end, ``P (1 - x**k)``, is formed instead, with the same relative
+    error: a cosine that nears zero at the end keeps its relative accuracy
+    (timm's k-decay fixtures: 3e-7 in float32).  With ``k < 1`` the last
+    period that starts before the top step (``2**31 - 1`` without
+    ``jax_enable_x64``) is read past it, where the step saturates, as a
+    called step does.
 
     Args:
       schedule: the schedule to read at the warped steps.
@@ -89,7 +93,26 @@ class warp(Schedule):
         # The rounding of exp (about 1e-7) dominates: one float product.
         g = num.real(r, f) * num.exp_df((z_hi, z_lo))
         g = jnp.where(inside, g, 0.0)
-        return self.schedule._evaluate(_split(n - r, g, P))
+        whole, frac = _whole_and_fraction(g)
+        # In the second half of the period the distance to its end,
+        # d = P (1 - x**k) = -P expm1(k log x), is formed instead: relative
+        # to d, not to P (a cosine near its end reads d, not its position).
+        # For x >= 1/2, 1 - x_hi is exact, so log1p keeps log x to an ulp;
+        # below, |log x| > 0.69 and e log 2 + log m is as good.
+        c = num.host_steps(P)
+        if c is None or c <= num.top_step():
+            last = jnp.asarray(_minus_one(P), whole.dtype)  # P - 1
+            log_x = x_lo / x_hi + jnp.where(
+                x_hi >= 0.5,
+                jnp.log1p(jnp.minimum(x_hi, 1.0) - 1),
+                e.astype(x_hi.dtype) * math.log(2) + jnp.log(m),
+            )
+            d = -num.real(last + 1, None) * jnp.expm1(self.k * log_x)
+            back = jnp.clip(jnp.ceil(d), 1.0, jnp.maximum(1.0, num.real(last, None)))
+            late = inside & (2 * d <= num.real(last + 1, None))
+            whole = jnp.where(late, last - (back.astype(whole.dtype) - 1), whole)
+            frac = jnp.where(late, back - d, frac)
+        return self.schedule._evaluate(_place(n - r, whole, frac, P))
 
     def settles_at(self):
         end = self.schedule.settles_at()
@@ -119,19 +142,24 @@ class warp(Schedule):
         return q * P + min(max(inside, 1) + margin, P)
 
 
-def _split(base, g, P):
-    """The step ``base + g`` for the warped position ``g`` in
-    ``[0, P)``: its whole part exact in integers, at most ``P - 1`` (a
-    rounding up to P stays in the period, at its last fraction), saturating
-    at the top of the step range."""
-    idtype, fdtype = base.dtype, num.float_dtype()
-    below_one = np.nextafter(np.asarray(1, fdtype), np.asarray(0, fdtype))
+def _whole_and_fraction(g):
+    """The warped position ``g >= 0`` cut into whole steps (exact integers,
+    saturating at the top of the step range) and a fraction."""
+    idtype, fdtype = num.int_dtype(), num.float_dtype()
     floor = jnp.floor(g)
-    frac = g - floor
     top = num.top_step()
     beyond = floor >= np.asarray(float(top) + 1, fdtype)  # 2**31 or 2**63
     whole = jnp.where(beyond, top, jnp.where(beyond, 0.0, floor).astype(idtype))
-    frac = jnp.where(beyond, 0.0, frac)
+    return whole, jnp.where(beyond, 0.0, g - floor)
+
+
+def _place(base, whole, frac, P):
+    """The step ``base + whole + frac`` for a warped position within the period
+    that starts at ``base``: at most its last fraction (a rounding up to P
+    stays in the period), saturating at the top of the step range."""
+    fdtype = num.float_dtype()
+    below_one = np.nextafter(np.asarray(1, fdtype), np.asarray(0, fdtype))
+    top = num.top_step()
     past = num.reached(whole, P)
     whole = num.min_steps(whole, _minus_one(P))
     frac = jnp.where(past, below_one, jnp.clip(frac, 0.0, below_one))

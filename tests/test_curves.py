@@ -229,6 +229,13 @@ def test_warped_step_accuracy_and_period():
         want = r_warp(lambda x: x, k, P)(t)
         big = want > 1e-20  # below: the linear's own underflow
         close(got[big], want[big], rtol=3e-7)
+        # in the second half of the period, the distance to its end is as
+        # accurate (a cosine near its end reads it): linear(P, 0, P) is P - t
+        left = warp(jd.linear(float(P), 0.0, P), k, P)
+        late = want >= P / 2
+        got = np.asarray(jax.jit(left)(t[late].astype(np.int32)), np.float64)
+        d = P - want[late]
+        close(got[d > 0], d[d > 0], rtol=4e-7)
     # a warped step that rounds up to the end of its period stays in it (at
     # 2**29 the rounding is ~100 steps): the next cycle does not start early
     for k in (1.5, 4.0):
@@ -418,7 +425,7 @@ def test_graphs_stay_small():
             extra = equations(warp(inner, 2.0, 100), step) - equations(
                 inner, jnp.float32(1.5)
             )
-            assert extra <= 140, (inner, extra)
+            assert extra <= 175, (inner, extra)
     assert equations(warp(jd.cosine_decay(1.0, 100), 1.0, 100), jnp.int32(1)) == (
         equations(jd.cosine_decay(1.0, 100), jnp.int32(1))
     )
