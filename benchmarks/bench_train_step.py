@@ -8,7 +8,8 @@ call), it times the same step with the learning rate given as:
 * ``constant float``: ``optax.adamw(1e-3)``, the baseline every ratio divides by;
 * ``inject_hyperparams(constant)``: ``optax.inject_hyperparams(optax.adamw)``;
 * a schedule (warmup-cosine, warmup-stable-decay, a 1000-piece piecewise
-  constant, a join of 50 warmup-cosine cycles) given to ``optax.adamw``
+  constant, a join of 50 warmup-cosine cycles, a warmup then a reciprocal
+  square root, whose power is an exp and a log) given to ``optax.adamw``
   directly, with jaxdecay and with optax, and through ``jaxdecay.inject``
   (readable by ``jaxdecay.hyperparams``); warmup-cosine also through
   ``optax.inject_hyperparams``, with either library's schedule, and through
@@ -42,7 +43,7 @@ SCAN = 100
 LR, WD = 1e-3, 1e-4
 TOTAL = 100_000  # schedule horizon in steps
 TOKENS_PER_ROW = 512  # tokens of one batch row, for the token-driven variant
-SCHEDULES = ("warmup_cosine", "wsd", "piecewise_1000", "join_50")
+SCHEDULES = ("warmup_cosine", "wsd", "piecewise_1000", "join_50", "rsqrt")
 # variant: (label, library, how)
 VARIANTS = [("baseline", "optax", "float"), ("inject_const", "optax", "inject")]
 for _s in SCHEDULES:
@@ -130,6 +131,18 @@ def schedule(name, lib, scale=1):
             for p in peaks
         ]
         return optax.join_schedules(parts, bounds)
+    if name == "rsqrt":  # the power: an exp and a log of the step
+        if lib == "jaxdecay":
+            return jd.warmup(jd.power_decay(LR, float(warm), 0.5, warm), warm)
+        import jax
+
+        return optax.join_schedules(
+            [
+                optax.linear_schedule(0.0, LR, warm),
+                lambda count: LR * jax.lax.rsqrt(1.0 + count / warm),
+            ],
+            [warm],
+        )
     raise ValueError(name)
 
 

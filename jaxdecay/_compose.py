@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _checks as chk
+from . import _elementary as el
 from . import _numerics as num
 from ._base import Schedule
 from ._decay import clamped_done, cosine_decay, linear
@@ -41,15 +42,20 @@ def _power(x, p):
     """``x ** p``: signed for a whole ``p``; a negative ``x`` reads as 0 for
     a fractional ``p``; past the float range (``0 ** -1``) the largest float."""
     whole = p == jnp.round(p)
-    base = jnp.where(whole | (x > 0), x, jnp.zeros_like(x))
-    return num.saturate(jnp.power(base, p))
+    half = jnp.abs(p) * 0.5
+    odd = whole & (half != jnp.floor(half))
+    # (a where, not a maximum: its gradient would multiply an infinite slope
+    # at 0 by 0)
+    base = jnp.where(whole, jnp.abs(x), jnp.where(x > 0, x, jnp.zeros_like(x)))
+    magnitude = el.power(base, p)
+    return num.saturate(jnp.where(odd & (x < 0), -magnitude, magnitude))
 
 
 _OPS = {
     "+": jnp.add,
     "-": jnp.subtract,
     "*": jnp.multiply,
-    "/": jnp.divide,
+    "/": el.div,
     "**": _power,
 }
 
@@ -875,9 +881,9 @@ class _geometric(Schedule):
         v0, v1 = num.as_float(self.init_value), num.as_float(self.end_value)
         ok = (v0 > 0) & (v1 > 0)
         one = jnp.ones_like(v0)
-        log_ratio = jnp.log(jnp.where(ok, v1, one)) - jnp.log(jnp.where(ok, v0, one))
-        x = done / length
-        geometric = jnp.where(ok, v0, one) * jnp.exp(x * log_ratio)
+        log_ratio = el.log(jnp.where(ok, v1, one)) - el.log(jnp.where(ok, v0, one))
+        x = num.quotient(done, length)
+        geometric = jnp.where(ok, v0, one) * el.exp(x * log_ratio)
         return jnp.where(ok, geometric, num.anneal(v0, v1, done, remaining, length))
 
 

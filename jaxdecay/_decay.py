@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _checks as chk
+from . import _elementary as el
 from . import _numerics as num
 from ._base import Schedule
 from ._fields import Flag, Real, StepList, Steps, param
@@ -298,7 +299,7 @@ class inverse_time_decay(_RateDecay):
     def _evaluate(self, step):
         n, f = step
         hi, lo = progress_times(self, n, f, "rate")
-        return num.as_float(self.init_value) / ((1 + hi) + lo)
+        return num.quotient(num.as_float(self.init_value), (1 + hi) + lo)
 
 
 class inverse_sqrt_decay(Schedule):
@@ -340,7 +341,7 @@ class inverse_sqrt_decay(Schedule):
         # huge one (past the float range) still gives sqrt(T / t) exactly.
         held = t <= num.as_float(self.transition_steps)
         root, _ = self._c("root")
-        ratio = jnp.where(held, 1.0, root / jnp.sqrt(jnp.where(held, 1.0, t)))
+        ratio = jnp.where(held, 1.0, el.div(root, el.sqrt(jnp.where(held, 1.0, t))))
         return num.as_float(self.init_value) * ratio
 
 
@@ -689,7 +690,7 @@ class power_decay(Schedule):
         if excess is not None:
             e = e + excess.astype(e.dtype)
         whole = _small_times(e, self._c("power_log2"))
-        rest = num.as_float(self.power) * (jnp.log(m) + s_lo / s_hi)
+        rest = num.as_float(self.power) * (el.log(m) + el.div(s_lo, s_hi))
         hi, lo = _add_df(whole, (rest, jnp.zeros_like(rest)))
         at_start = u[0] == 0  # (1 + 0)**-p is 1 exactly, whatever tau's size
         hi, lo = jnp.where(at_start, 0.0, hi), jnp.where(at_start, 0.0, lo)
@@ -769,7 +770,8 @@ class tanh_decay(Schedule):
         rising = hi > 0
         q = num.exp_df((jnp.where(rising, -2 * hi, 2 * hi),
                         jnp.where(rising, -2 * lo, 2 * lo)))  # fmt: skip
-        small, large = q / (1 + q), 1 / (1 + q)
+        large = el.recip(1 + q)
+        small = el.div(q, 1 + q)
         keep = jnp.where(rising, small, large)
         move = jnp.where(rising, large, small)
         if num.is_zero(self.end_value):

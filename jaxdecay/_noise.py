@@ -4,6 +4,7 @@ JAX key per step so that a value is the same in every run."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import numbers
 from typing import Any
 
@@ -12,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _checks as chk
+from . import _elementary as el
 from . import _numerics as num
 from ._base import Schedule
 from ._fields import Choice, Kind, Real, Steps, param
@@ -62,7 +64,10 @@ class noise(Schedule):
     value is the same in every run, after a resume, under ``jit`` and
     ``vmap``, and a fraction of a step reads its whole step's noise.  The
     draws are float32 (the same with ``jax_enable_x64``), and the numbers
-    are JAX's, not those of timm's torch generator.
+    are JAX's (``jax.random.uniform``, ``normal`` and ``truncated_normal`` of
+    that key, to an ulp or two), not those of timm's torch generator.  The
+    hash and the inverse error function are written with operations XLA
+    fuses, so under :func:`inject` the noise adds no kernel to a step.
 
     Args:
       schedule: the schedule to add noise to.
@@ -106,10 +111,8 @@ class noise(Schedule):
     def _evaluate(self, step):
         n, f = step
         value = self.schedule._evaluate(num.Step(n, f))
-        base = jax.random.wrap_key_data(_key_data(self.key), impl=_IMPL)
-        shape = jnp.shape(n)
-        draws = jax.vmap(lambda s: self._draw(_step_key(base, s)))(jnp.reshape(n, -1))
-        n_t = jnp.reshape(draws, shape)
+        base = _key_data(self.key)
+        n_t = self._draw(_step_key(base, n))  # elementwise
         active = num.reached(n, self.start)
         if self.end is not None:
             active = active & ~num.reached(n, self.end)
@@ -121,16 +124,16 @@ class noise(Schedule):
         f32 = jnp.float32
         if self.noise_type == "uniform":
             pct = jnp.asarray(self.pct, f32)
-            out = jax.random.uniform(key, (), f32, -pct, pct)
+            out = _uniform(key, -pct, pct)
         elif self.pct is None:
-            out = jnp.asarray(self.std, f32) * jax.random.normal(key, (), f32)
+            out = jnp.asarray(self.std, f32) * _truncated_normal(key, jnp.inf)
         else:
             # Bounds of the standard normal; std = 0 gives infinite bounds, and
             # a zero draw after scaling.
             std = jnp.asarray(self.std, f32)
             safe = jnp.where(std > 0, std, jnp.ones_like(std))
             bound = jnp.where(std > 0, jnp.asarray(self.pct, f32) / safe, jnp.inf)
-            out = std * jax.random.truncated_normal(key, -bound, bound, (), f32)
+            out = std * _truncated_normal(key, bound)
         return out.astype(num.float_dtype())
 
     def settles_at(self):
@@ -145,6 +148,61 @@ class noise(Schedule):
             if k is not None and chk.is_concrete(k) and 0 < k < 2**63:
                 marks.add(k)
         return tuple(sorted(marks))
+
+
+# Threefry-2x32 (Salmon et al., "Parallel random numbers: as easy as 1, 2,
+# 3", 2011), 20 rounds, the hash behind jax.random's default keys.  Written
+# out here, unrolled: JAX lowers its own as a loop on the CPU, which runs as a
+# kernel of its own in a training step; unrolled, it is additions, rotations
+# and xors, which fuse.  The numbers are jax.random's, bit for bit.
+_ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
+
+
+def _threefry(k1, k2, x1, x2):
+    def rotl(v, r):
+        return (v << np.uint32(r)) | (v >> np.uint32(32 - r))
+
+    ks = (k1, k2, k1 ^ k2 ^ np.uint32(0x1BD11BDA))
+    x1, x2 = x1 + ks[0], x2 + ks[1]
+    for i in range(5):
+        for r in _ROTATIONS[i % 2]:
+            x1 = x1 + x2
+            x2 = rotl(x2, r) ^ x1
+        x1 = x1 + ks[(i + 1) % 3]
+        x2 = x2 + ks[(i + 2) % 3] + np.uint32(i + 1)
+    return x1, x2
+
+
+def _fold_in(key, data):
+    """``jax.random.fold_in`` of threefry key data ``(k1, k2)`` with uint32
+    ``data``."""
+    return _threefry(key[0], key[1], jnp.zeros_like(data), data)
+
+
+def _uniform(key, low, high):
+    """``jax.random.uniform(key, (), float32, low, high)``."""
+    y1, y2 = _threefry(key[0], key[1], np.uint32(0), np.uint32(0))
+    bits = ((y1 ^ y2) >> np.uint32(9)) | np.uint32(0x3F800000)
+    unit = jax.lax.bitcast_convert_type(bits, jnp.float32) - np.float32(1)
+    return jnp.maximum(low, unit * (high - low) + low)
+
+
+def _truncated_normal(key, bound):
+    """A standard normal draw truncated to ``(-bound, bound)`` (``inf``: not
+    truncated), as ``jax.random.normal`` and ``jax.random.truncated_normal``
+    draw it (a uniform between the bounds' error functions, then the inverse
+    error function), with an inverse error function that fuses into the
+    kernels that read it (XLA's runs as a kernel of its own)."""
+    root2 = np.float32(math.sqrt(2))
+    if isinstance(bound, float) and math.isinf(bound):  # jax.random.normal
+        lo, hi = np.nextafter(np.float32(-1), np.float32(1)), np.float32(1)
+    else:
+        hi = jax.lax.erf(bound / root2)
+        lo = -hi
+    out = root2 * el.erf_inv(_uniform(key, lo, hi))
+    if isinstance(bound, float):
+        return out
+    return jnp.clip(out, jnp.nextafter(-bound, jnp.inf), jnp.nextafter(bound, -jnp.inf))
 
 
 def _checked_key(key):
@@ -205,4 +263,4 @@ def _step_key(base, n):
         hi = (n >> jnp.asarray(32, n.dtype)).astype(jnp.uint32)
     else:
         lo, hi = n.astype(jnp.uint32), jnp.zeros((), jnp.uint32)
-    return jax.random.fold_in(jax.random.fold_in(base, lo), hi)
+    return _fold_in(_fold_in(base, lo), hi)

@@ -20,7 +20,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import _elementary as el
 from ._checks import is_concrete
+from ._elementary import high_bits as _high_bits
+from ._elementary import two_sum as _two_sum
 
 
 def float_dtype():
@@ -214,16 +217,41 @@ def divmod_steps(n, k):
     """``(n // k, n % k)`` for steps ``n >= 0`` and a period ``k >= 1`` of any
     size (a period beyond the top: one unfinished cycle).
 
-    Truncating division, which for these signs is floor division without the
-    sign corrections of ``//`` and ``%`` (six operations fewer per use)."""
+    XLA counts integer division as expensive and would run it in a kernel of
+    its own; this is made of products and roundings, which fuse: a float
+    quotient, a second one of the (small) remainder it leaves, and a last
+    correction by one.  Exact for every step: the first quotient is off by
+    at most ``n * 2**-23`` periods, and the remainder of ``n - q k``, formed
+    in integers (wrapping, but small), is then read exactly."""
     c = host_steps(k)
     if c is not None:
         if c > top_step():
             return jnp.zeros_like(n), n
         k = jnp.asarray(c, n.dtype)
+        inverse = as_float(1 / c)
     else:
         k = jnp.asarray(k).astype(n.dtype)
-    return jax.lax.div(n, k), jax.lax.rem(n, k)
+        inverse = el.recip(k.astype(float_dtype()))
+
+    return _divmod(n, k, inverse)
+
+
+@jax.jit  # one dispatch outside a trace; inlined inside one
+def _divmod(n, k, inverse):
+    bound = _largest_float_below_int_max(inverse.dtype, n.dtype)
+
+    def estimate(m):
+        x = jnp.clip(jnp.floor(m.astype(inverse.dtype) * inverse), -bound, bound)
+        return x.astype(n.dtype)
+
+    q = estimate(n)
+    r = n - q * k
+    q1 = estimate(r)
+    q, r = q + q1, r - q1 * k
+    low, high = r < 0, r >= k
+    q = jnp.where(low, q - 1, jnp.where(high, q + 1, q))
+    r = jnp.where(low, r + k, jnp.where(high, r - k, r))
+    return q, r
 
 
 def until(k, n):
@@ -284,6 +312,15 @@ def as_step(step):
     if host.dtype == np.uint64:
         host = np.minimum(host, np.uint64(top_step()))
     return jnp.asarray(np.clip(host.astype(np.int64), 0, top_step()), int_dtype())
+
+
+def quotient(a, b):
+    """``a / b``: a division (by a constant: XLA folds it into a product) or,
+    for a traced ``b``, :func:`~jaxdecay._elementary.div`, which fuses into
+    the kernels that read it."""
+    if is_concrete(b):
+        return a / b
+    return el.div(a, b)
 
 
 def real(n, f):
@@ -355,19 +392,6 @@ def constant(fn, *params):
     return value, jnp.zeros_like(value)
 
 
-def _two_sum(a, b):
-    s = a + b
-    bb = s - a
-    err = (a - (s - bb)) + (b - bb)
-    return s, err
-
-
-def _high_bits(x):
-    """``x`` with the low 12 bits of its float32 significand cleared."""
-    bits = jax.lax.bitcast_convert_type(x, jnp.uint32)
-    return jax.lax.bitcast_convert_type(bits & jnp.uint32(0xFFFFF000), jnp.float32)
-
-
 def mul_steps(n, f, c):
     """``(n + f) * c`` as a double-float ``(hi, lo)``.
 
@@ -420,7 +444,7 @@ def exp_df(x):
     hi, lo = x
     # |lo| is below an ulp of hi; where exp(hi) is 0 or inf anyway, lo may be
     # large in absolute terms and must not flip the sign.
-    return jnp.exp(hi) * (1 + jnp.clip(lo, -1e-3, 1e-3))
+    return el.exp(hi) * (1 + jnp.clip(lo, -1e-3, 1e-3))
 
 
 def one_minus_df(x):
@@ -533,8 +557,8 @@ def anneal(
     weights then come from ``k log F``, taken from whichever of F and 1 - F is
     accurate.
     """
-    r = remaining / length
-    x = done / length
+    r = quotient(remaining, length)
+    x = quotient(done, length)
     if shape == "linear":
         keep, move = r, x
     elif shape == "cosine":
@@ -550,8 +574,8 @@ def anneal(
         # every step where this branch is not selected) the gradient is the
         # one-sided one of the phase before, 0, never inf * 0 = NaN.
         positive = x > 0
-        root = jnp.sqrt(jnp.where(positive, x, 1))
-        keep = jnp.where(positive, r / (1 + root), 1)
+        root = el.sqrt(jnp.where(positive, x, 1.0))
+        keep = jnp.where(positive, el.div(r, 1 + root), 1)
         move = jnp.where(positive, root, 0)
     elif shape == "1-square":
         keep, move = r * (1 + x), jnp.square(x)
@@ -561,18 +585,18 @@ def anneal(
         positive, high = x > 0, x > 0.5
         log_x = jnp.where(
             high,
-            jnp.log1p(-jnp.where(high, r, 0.0)),
-            jnp.log(jnp.where(positive, x, 1.0)),
+            el.log1p(-jnp.where(high, r, 0.0)),
+            el.log(jnp.where(positive, x, 1.0)),
         )
         scaled = as_float(shape_arg) * log_x
-        keep = jnp.where(positive, -jnp.expm1(scaled), 1.0)
-        move = jnp.where(positive, jnp.exp(scaled), 0.0)
+        keep = jnp.where(positive, -el.expm1(scaled), 1.0)
+        move = jnp.where(positive, el.exp(scaled), 0.0)
     elif shape == "exp":
         # Both over expm1(log q) = q - 1: each weight is exactly 1 at its end.
         log_q = constant(lambda xp, q: xp.log(q), shape_arg)[0]
-        whole = jnp.expm1(log_q)
-        keep = jnp.exp(x * log_q) * jnp.expm1(r * log_q) / whole
-        move = jnp.expm1(x * log_q) / whole
+        whole = el.expm1(log_q)
+        keep = el.div(el.exp(x * log_q) * el.expm1(r * log_q), whole)
+        move = el.div(el.expm1(x * log_q), whole)
     else:  # pragma: no cover - constructors check the shape
         raise ValueError(shape)
     if exponent is not None and not (
@@ -583,13 +607,13 @@ def anneal(
         big, positive = keep > 0.5, keep > 0
         log_keep = jnp.where(
             big,
-            jnp.log1p(-jnp.where(big, move, 0.0)),
-            jnp.log(jnp.where(big | ~positive, 1.0, keep)),
+            el.log1p(-jnp.where(big, move, 0.0)),
+            el.log(jnp.where(big | ~positive, 1.0, keep)),
         )
         # 0 where F is 1, even for an exponent past the float range.
         log_keep = jnp.where(log_keep == 0, 0.0, as_float(exponent) * log_keep)
-        keep = jnp.where(positive, jnp.exp(log_keep), 0.0)
-        move = jnp.where(positive, -jnp.expm1(log_keep), 1.0)
+        keep = jnp.where(positive, el.exp(log_keep), 0.0)
+        move = jnp.where(positive, -el.expm1(log_keep), 1.0)
     # A zero end (a warmup from 0, a decay to 0) adds nothing: left out, so
     # that XLA, which keeps 0 * x (x could be infinite), need not compute it.
     if is_zero(start):
@@ -707,8 +731,18 @@ def count_at_most(boundaries, n):
     if size == 0:
         return jnp.zeros(n.shape, n.dtype)
     if boundaries.ndim > 1 or size <= 64:
-        return jnp.sum(boundaries <= n[..., None], axis=-1, dtype=n.dtype)
+        # Summed one by one, not reduced: XLA runs a reduction as a kernel
+        # of its own, and comparisons fuse into the kernels that read them.
+        return _count_one_by_one(boundaries, n)
     return jnp.searchsorted(boundaries, n, side="right", method="scan").astype(n.dtype)
+
+
+@jax.jit  # one dispatch outside a trace; inlined inside one
+def _count_one_by_one(boundaries, n):
+    hits = (boundaries[..., 0] <= n).astype(n.dtype)
+    for j in range(1, boundaries.shape[-1]):
+        hits = hits + (boundaries[..., j] <= n).astype(n.dtype)
+    return hits
 
 
 # --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _checks as chk
+from . import _elementary as el
 from . import _numerics as num
 from ._base import Schedule
 from ._decay import _add_df, _log_split, _small_times
@@ -88,7 +89,7 @@ class warp(Schedule):
         e, m = _log_split(x_hi)  # x = m 2**e, e <= 0
         # (k - 1) log x = (-e) (1 - k) log 2 + (k - 1) (log m + x_lo / x_hi)
         whole = _small_times(-e, self._c("power_log2"))
-        rest = self._c("k_minus_1")[0] * (jnp.log(m) + x_lo / x_hi)
+        rest = self._c("k_minus_1")[0] * (el.log(m) + el.div(x_lo, x_hi))
         z_hi, z_lo = _add_df(whole, (rest, jnp.zeros_like(rest)))
         # The rounding of exp (about 1e-7) dominates: one float product.
         g = num.real(r, f) * num.exp_df((z_hi, z_lo))
@@ -102,12 +103,12 @@ class warp(Schedule):
         c = num.host_steps(P)
         if c is None or c <= num.top_step():
             last = jnp.asarray(_minus_one(P), whole.dtype)  # P - 1
-            log_x = x_lo / x_hi + jnp.where(
+            log_x = el.div(x_lo, x_hi) + jnp.where(
                 x_hi >= 0.5,
-                jnp.log1p(jnp.minimum(x_hi, 1.0) - 1),
-                e.astype(x_hi.dtype) * math.log(2) + jnp.log(m),
+                el.log1p(jnp.minimum(x_hi, 1.0) - 1),
+                e.astype(x_hi.dtype) * math.log(2) + el.log(m),
             )
-            d = -num.real(last + 1, None) * jnp.expm1(self.k * log_x)
+            d = -num.real(last + 1, None) * el.expm1(self.k * log_x)
             back = jnp.clip(jnp.ceil(d), 1.0, jnp.maximum(1.0, num.real(last, None)))
             late = inside & (2 * d <= num.real(last + 1, None))
             whole = jnp.where(late, last - (back.astype(whole.dtype) - 1), whole)

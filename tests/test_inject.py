@@ -471,6 +471,33 @@ KERNEL_SCHEDULES = {
         [jd.warmup_cosine_decay(1e-3 * (1 - k / 100), 10, 100) for k in range(50)],
         [100 * k for k in range(1, 50)],
     ),
+    # exp, log, tanh, sqrt, division and integer division, made of operations
+    # that fuse (jaxdecay._elementary)
+    "exponential": lambda: jd.exponential_decay(1e-3, 100, 0.5),
+    "inverse_time": lambda: jd.inverse_time_decay(1e-3, 0.1),
+    "inverse_sqrt": lambda: jd.inverse_sqrt_decay(1e-3, 100),
+    "power_decay": lambda: jd.power_decay(1e-3, 100.0),
+    "tanh_decay": lambda: jd.tanh_decay(1e-3, 1000),
+    "step_decay": lambda: jd.step_decay(1e-3, 77, 0.5),
+    "warp": lambda: jd.warp(jd.cosine_decay(1e-3, 1000), 1.5, 1000),
+    "restarts_growing": lambda: jd.cosine_restarts(1e-3, 100, 2.0),
+    "minimum": lambda: jd.minimum(
+        jd.power_decay(1e-3, 100.0), jd.warmup_cosine_decay(1e-3, 10, 1000)
+    ),
+    "power_of": lambda: jd.warmup_cosine_decay(1e-3, 10, 1000) ** 0.5,
+    "exp_warmup": lambda: jd.warmup(jd.constant(1e-3), 100, 1e-5, "exponential"),
+    "wsd_1-sqrt": lambda: jd.warmup_stable_decay(
+        1e-3, 100, 800, 100, decay_shape="1-sqrt"
+    ),
+    "piecewise_linear": lambda: jd.piecewise_linear(
+        np.arange(0, 10_000, 100), np.linspace(1e-3, 1e-5, 100)
+    ),
+    # jax.random's numbers, its hash unrolled (JAX loops it on the CPU)
+    "noise": lambda: jd.noise(jd.warmup_cosine_decay(1e-3, 10, 1000), 0.1, 0),
+    "noise_truncated": lambda: jd.noise(jd.constant(1e-3), 0.1, 0, pct=0.2),
+    "timm_k_decay": lambda: jd.timm.CosineLRScheduler(
+        100, k_decay=1.5, cycle_mul=2.0, cycle_limit=3, lr=1e-3
+    ),
 }
 
 

@@ -21,6 +21,7 @@ FLOORS = {
     "_numerics": 0,
     "_fields": 0,
     "_durations": 0,
+    "_elementary": 0,
     "_base": 1,
     "_wrap": 2,
     "_decay": 2,
