@@ -1,6 +1,7 @@
 """jaxdecay: learning-rate schedules for JAX and Optax, as exact, composable,
 jit-compatible values."""
 
+from . import design as design
 from . import keras as keras
 from . import timm as timm
 from . import torch as torch

@@ -5,6 +5,9 @@ jaxdecay show "one_cycle(0.1, 1000)" --steps 1000
 jaxdecay table "cosine_decay(0.1, 1000)" --at 0,100,1000 --format csv
 jaxdecay show "wsd(3e-4, '1%', '*', '20%')" --total-steps 10000
 jaxdecay list
+jaxdecay design fit constant.csv cosine.csv --law mpl --warmup-steps 100
+jaxdecay design optimize --law-params L0=2.375,A=0.654,alpha=0.429,B=523.425,\
+    C=2.025,beta=0.594,gamma=0.635 --total-steps 24000 --warmup-steps 2160 --peak 3e-4
 
 Every mistake of the user is one line on stderr and exit status 2.
 """
@@ -23,6 +26,7 @@ import sys
 
 import numpy as np
 
+from . import design
 from ._base import Schedule, schedule_types
 from ._config import parse
 from ._plot import MAX_POINTS, _steps, key_points, max_steps, plot, text_chart
@@ -274,6 +278,16 @@ def _output(text: str) -> str:
     return text
 
 
+def _matplotlib():
+    try:
+        import matplotlib
+    except ImportError:
+        raise _Fail(
+            'plotting needs matplotlib; install it with `pip install "jaxdecay[plot]"`'
+        ) from None
+    return matplotlib
+
+
 def _cmd_plot(args) -> str:
     for side, inches in (("--width", args.width), ("--height", args.height)):
         pixels = inches * args.dpi
@@ -282,12 +296,7 @@ def _cmd_plot(args) -> str:
                 f"{side} {inches:g} at --dpi {args.dpi} is {pixels:.0f} pixels; at "
                 f"most {MAX_PIXELS} pixels per side"
             )
-    try:
-        import matplotlib
-    except ImportError:
-        raise _Fail(
-            'plot needs matplotlib; install it with `pip install "jaxdecay[plot]"`'
-        ) from None
+    matplotlib = _matplotlib()
     output = _output(args.output)
     schedules = {text: _spec(text, _run(args)) for text in args.specs}
     args.steps = _steps_of(args)
@@ -542,7 +551,227 @@ def make_parser() -> argparse.ArgumentParser:
         "with its signature, aliases and a one-line summary.",
     )
     p.set_defaults(run=_cmd_list)
+    _design_parsers(sub)
     return parser
+
+
+# --------------------------------------------------------------------------
+# jaxdecay design: fit a loss-curve law, optimize a schedule.
+
+LAWS = {"mpl": "MultiPowerLaw", "annealing": "AnnealingLaw"}
+
+
+def _law_class(name):
+    return getattr(design, LAWS[name])
+
+
+def _read_runs(paths):
+    """``[(label, rates, steps, losses)]`` from CSV files of ``step,rate,loss``
+    (a ``run`` column splits a file into runs)."""
+    runs = {}
+    for path in paths:
+        try:
+            with open(path, newline="") as f:
+                rows = list(csv.DictReader(f))
+        except OSError as error:
+            raise _Fail(f"cannot read {path}: {error.strerror or error}") from None
+        if not rows or not {"step", "rate", "loss"} <= set(rows[0]):
+            raise _Fail(
+                f"{path}: expected a CSV with a header of step,rate,loss (and "
+                "optionally run), one row per update"
+            )
+        for line, row in enumerate(rows, start=2):
+            label = f"{path}:{row['run']}" if row.get("run") else path
+            try:
+                step = int(row["step"])
+                rate = float(row["rate"])
+                loss = float(row["loss"]) if (row["loss"] or "").strip() else None
+            except (TypeError, ValueError):
+                raise _Fail(
+                    f"{path}, line {line}: step must be a whole number, rate and "
+                    f"loss numbers (loss may be empty); got {dict(row)}"
+                ) from None
+            runs.setdefault(label, []).append((step, rate, loss))
+    out = []
+    for label, rows in runs.items():
+        rows.sort()
+        steps = [r[0] for r in rows]
+        if steps != list(range(len(steps))):
+            raise _Fail(
+                f"{label}: the rows must give the rate of every update, steps 0, "
+                "1, 2, ... without gaps or repeats"
+            )
+        logged = [(n, loss) for n, _, loss in rows if loss is not None]
+        out.append(
+            (
+                label,
+                np.asarray([r[1] for r in rows]),
+                [n for n, _ in logged],
+                [loss for _, loss in logged],
+            )
+        )
+    return out
+
+
+def _law_params(text, law):
+    """``L0=2.375,A=0.654,...`` as keyword arguments of the law."""
+    names = _law_class(law)._fields
+    given = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, value = part.partition("=")
+        name = name.strip()
+        if name not in names:
+            raise _Fail(
+                f"--law-params: unknown constant {name!r} of {LAWS[law]}; "
+                f"expected {', '.join(names)}"
+            )
+        try:
+            given[name] = float(value)
+        except ValueError:
+            raise _Fail(
+                f"--law-params: {name} must be a number; got {value!r}"
+            ) from None
+    missing = [n for n in names if n not in given and n != "decay"]
+    if missing:
+        raise _Fail(f"--law-params: missing {', '.join(missing)} of {LAWS[law]}")
+    return given
+
+
+def _show_law(law) -> str:
+    fields = [f for f in type(law)._fields]
+    return ",".join(f"{f}={float(getattr(law, f)):.6g}" for f in fields)
+
+
+def _cmd_design_fit(args) -> str:
+    runs = _read_runs(args.runs)
+    fitted = design.fit(
+        _law_class(args.law),
+        [(rates, steps, losses) for _, rates, steps, losses in runs],
+        args.warmup_steps,
+    )
+    if args.format == "json":
+        return json.dumps(
+            {
+                "law": LAWS[args.law],
+                "params": {
+                    f: float(getattr(fitted.law, f)) for f in fitted.law._fields
+                },
+                "r2": fitted.r2,
+                "mae": fitted.mae,
+                "worst_rel_error": dict(
+                    zip([r[0] for r in runs], fitted.worst_rel_error, strict=True)
+                ),
+            },
+            indent=2,
+        )
+    lines = [
+        f"{LAWS[args.law]} fitted on {len(runs)} run(s) in {fitted.seconds:.1f} s",
+        f"  --law-params {_show_law(fitted.law)}",
+        f"  R^2 {fitted.r2:.5f}, mean absolute error {fitted.mae:.4g}",
+    ]
+    for (label, *_), worst in zip(runs, fitted.worst_rel_error, strict=True):
+        lines.append(f"  {label}: worst relative error {100 * worst:.3f}%")
+    return "\n".join(lines)
+
+
+def _cmd_design_optimize(args) -> str:
+    law = _law_class(args.law)(**_law_params(args.law_params, args.law))
+    found = design.optimize(
+        law,
+        args.total_steps,
+        args.warmup_steps,
+        args.peak,
+        args.min,
+        iterations=args.iterations,
+        details=True,
+    )
+    spec = repr(found.schedule)
+    if args.plot:
+        matplotlib = _matplotlib()
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        try:
+            title = f"optimized schedule: predicted final loss {found.loss:.4f}"
+            plot({"optimized": found.schedule}, args.total_steps, ax=ax, title=title)
+            fig.tight_layout()
+            fig.savefig(args.plot)
+        except (ValueError, OSError) as error:
+            raise _Fail(f"--plot {args.plot!r} cannot be written: {error}") from None
+        finally:
+            plt.close(fig)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    print(
+        f"# predicted final loss {found.loss:.5f} ({found.knots} knots, "
+        f"{found.seconds:.1f} s)",
+        file=sys.stderr,
+    )
+    return spec
+
+
+def _design_parsers(sub):
+    p = sub.add_parser(
+        "design",
+        help="fit a loss-curve law to runs; optimize a schedule for it",
+        description="Fit a loss-curve law (the multi-power law, mpl, or the "
+        "annealing law) to logged runs, or find the schedule whose final loss a "
+        "law predicts lowest.",
+    )
+    design_sub = p.add_subparsers(dest="design", required=True, metavar="WHAT")
+    q = design_sub.add_parser(
+        "fit",
+        help="fit a law to runs logged as CSV",
+        description="Fits a law to runs. Each CSV has a header step,rate,loss "
+        "(and optionally run, to hold several runs) and one row per update: "
+        "step 0, 1, 2, ..., the rate of that update, and the loss measured "
+        "after that many updates (the training loss of that step's batch), or "
+        "nothing where none was logged.",
+    )
+    q.add_argument("runs", nargs="+", metavar="RUN.csv")
+    q.add_argument("--law", choices=sorted(LAWS), default="mpl")
+    q.add_argument(
+        "--warmup-steps",
+        type=_int_in(0, 2**62, "a whole number of steps >= 0"),
+        required=True,
+        help="the updates of the warmup (the law describes the run after it)",
+    )
+    q.add_argument("--format", choices=("text", "json"), default="text")
+    q.set_defaults(run=_cmd_design_fit)
+    q = design_sub.add_parser(
+        "optimize",
+        help="the schedule with the lowest predicted final loss",
+        description="Prints the schedule (a spec that `parse` and the other "
+        "commands read) whose final loss the law predicts lowest: a linear "
+        "warmup to --peak, then a non-increasing decay in [--min, --peak].",
+    )
+    q.add_argument("--law", choices=sorted(LAWS), default="mpl")
+    q.add_argument(
+        "--law-params",
+        required=True,
+        help="the law's constants, e.g. L0=2.375,A=0.654,alpha=0.429,B=523.425,"
+        "C=2.025,beta=0.594,gamma=0.635 (what `design fit` prints)",
+    )
+    q.add_argument(
+        "--total-steps",
+        type=_int_in(2, 10**8, "a whole number of steps >= 2"),
+        required=True,
+    )
+    q.add_argument(
+        "--warmup-steps",
+        type=_int_in(0, 10**8, "a whole number of steps >= 0"),
+        required=True,
+    )
+    q.add_argument("--peak", type=float, required=True, help="the peak rate, > 0")
+    q.add_argument("--min", type=float, default=0.0, help="the lowest rate (0)")
+    q.add_argument(
+        "--iterations",
+        type=_int_in(1, 10**6, "a whole number of iterations"),
+        default=2000,
+        help="Adam iterations (default: 2000)",
+    )
+    q.add_argument("--plot", metavar="PATH", help="also draw the schedule to PATH")
+    q.set_defaults(run=_cmd_design_optimize)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -550,7 +779,8 @@ def main(argv: list[str] | None = None) -> int:
     line on stderr."""
     parser = make_parser()
     args = parser.parse_args(argv)
-    prefix = f"jaxdecay {args.command}: error:"
+    command = args.command + (f" {args.design}" if args.command == "design" else "")
+    prefix = f"jaxdecay {command}: error:"
     try:
         out = args.run(args)
     except _Fail as error:

@@ -5,9 +5,6 @@ step's update kernels (adds no kernel), which is why they exist."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import chex
 import jax
 import jax.numpy as jnp
@@ -17,6 +14,7 @@ import pytest
 
 from jaxdecay import _elementary as el
 from jaxdecay import _numerics as num
+from tests.test_inject import _kernels as kernels
 
 RNG = np.random.default_rng(0)
 INPUTS = np.concatenate(
@@ -166,31 +164,13 @@ def test_integer_division_is_exact_for_every_step():
 def _kernels(fn):
     """Kernels a jitted adamw step with the rate ``fn(count)`` runs beyond
     one with a polynomial rate."""
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "_common.py"
-    spec = importlib.util.spec_from_file_location("bench_common", path)
-    common = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(common)
-    params = {"w": jnp.ones((8, 8)), "b": jnp.zeros(8), "v": jnp.ones((3,))}
-
-    def count(tx):  # optax mixes weak and strong types: standard promotion
-        with jax.numpy_dtype_promotion("standard"):
-            return _count(tx)
-
-    def _count(tx):
-        def step(params, state):
-            grads = jax.tree.map(lambda p: 0.1 * p, params)
-            updates, state = tx.update(grads, state, params)
-            return optax.apply_updates(params, updates), state
-
-        lowered = jax.jit(step, donate_argnums=(0, 1)).lower(params, tx.init(params))
-        return common.kernels(lowered.compile().as_text())
 
     def t(n):
         return n.astype(jnp.float32) * 0.37 + 1.5
 
-    return count(optax.adamw(lambda n: 1e-3 * fn(t(n)))) - count(
-        optax.adamw(lambda n: 1e-3 * (t(n) * t(n)))
-    )
+    with jax.numpy_dtype_promotion("standard"):  # optax mixes weak types
+        rate = kernels(optax.adamw(lambda n: 1e-3 * fn(t(n))))
+        return rate - kernels(optax.adamw(lambda n: 1e-3 * (t(n) * t(n))))
 
 
 @pytest.mark.parametrize(
