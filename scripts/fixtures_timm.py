@@ -39,6 +39,8 @@ from pathlib import Path
 
 import torch
 
+import jaxdecay.timm
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -704,16 +706,7 @@ def _record(specs) -> list:
     return out
 
 
-PORTED = (
-    "CosineLRScheduler",
-    "TanhLRScheduler",
-    "PolyLRScheduler",
-    "StepLRScheduler",
-    "MultiStepLRScheduler",
-    "WSDLRScheduler",
-    "PlateauLRScheduler",
-    "create_scheduler_v2",
-)
+PORTED = tuple(jaxdecay.timm.__all__)  # every name the port has
 
 
 def signatures() -> dict:
