@@ -218,6 +218,24 @@ class _Law:
     def _losses(self, rates, eta0, warmup_sum, at, nodes):  # pragma: no cover
         raise NotImplementedError
 
+    def _final(self, rates, eta0, warmup_sum):  # pragma: no cover
+        raise NotImplementedError
+
+    def final(self, rates, eta0, warmup_sum):
+        r"""The loss after the last update ``T``, by the law's exact O(T) sum
+        (what :func:`optimize` minimizes).
+
+        Args:
+          rates: :math:`\eta_1 .. \eta_T` (``T >= 1``).
+          eta0: :math:`\eta_0`.
+          warmup_sum: :math:`S_W`.
+
+        Returns:
+          A float64 scalar JAX array.
+        """
+        with jax.enable_x64(True):
+            return self._final(_f64(rates), _f64(eta0), _f64(warmup_sum))
+
     def curve(self, rates, eta0, warmup_sum, *, nodes=None):
         r"""The loss after each post-warmup update ``t = 1 .. T``.
 
@@ -458,20 +476,9 @@ class MultiPowerLaw(_Law):
             return out[: plan.count][plan.back]
         return _f64(np.asarray(out)[plan.back])  # (back < count)
 
-    def final(self, rates, eta0, warmup_sum):
-        r"""The loss after the last update ``T``, by the exact O(T) sum
-        (:math:`S_k(T)` as a reverse cumulative sum).
-
-        Args:
-          rates: :math:`\eta_1 .. \eta_T` (``T >= 1``).
-          eta0: :math:`\eta_0`.
-          warmup_sum: :math:`S_W`.
-
-        Returns:
-          A float64 scalar JAX array.
-        """
-        with jax.enable_x64(True):
-            return _mpl_final(self, _f64(rates), _f64(eta0), _f64(warmup_sum))
+    def _final(self, rates, eta0, warmup_sum):
+        """The exact O(T) sum, :math:`S_k(T)` as a reverse cumulative sum."""
+        return _mpl_final(self, rates, eta0, warmup_sum)
 
 
 def _g_exact(law, eta, tail):
@@ -711,21 +718,10 @@ class AnnealingLaw(_Law):
             return out[at]
         return _f64(np.asarray(out)[at])
 
-    def final(self, rates, eta0, warmup_sum):
-        r"""The loss after the last update ``T``, in O(T):
-        :math:`S_2(T) = \sum_k (\eta_{k-1} - \eta_k)
-        \frac{1 - \lambda^{T - k + 1}}{1 - \lambda}`.
-
-        Args:
-          rates: :math:`\eta_1 .. \eta_T` (``T >= 1``).
-          eta0: :math:`\eta_0`.
-          warmup_sum: :math:`S_W`.
-
-        Returns:
-          A float64 scalar JAX array.
-        """
-        with jax.enable_x64(True):
-            return _annealing_final(self, _f64(rates), _f64(eta0), _f64(warmup_sum))
+    def _final(self, rates, eta0, warmup_sum):
+        r"""In O(T): :math:`S_2(T) = \sum_k (\eta_{k-1} - \eta_k)
+        \frac{1 - \lambda^{T - k + 1}}{1 - \lambda}`."""
+        return _annealing_final(self, rates, eta0, warmup_sum)
 
 
 @jax.jit
