@@ -340,20 +340,26 @@ class wsd_cycles(_Preset):
 # -- stretch -------------------------------------------------------------------
 
 
-def _simplest(x: float) -> Fraction:
-    """The first convergent of the continued fraction of ``x`` that rounds
-    back to ``x``: 0.1 is 1/10, 1/3 is 1/3."""
-    exact = Fraction(x)
+def _convergents(x: Fraction):
+    """The continued-fraction convergents p/q of ``x`` (q growing), the last
+    one ``x`` itself."""
     h0, h1, k0, k1 = 0, 1, 1, 0
-    rest = exact
+    rest = x
     while True:
         a = math.floor(rest)
         h0, h1 = h1, a * h1 + h0
         k0, k1 = k1, a * k1 + k0
-        guess = Fraction(h1, k1)
-        if float(guess) == x or guess == exact:
-            return guess
+        yield Fraction(h1, k1)
+        if rest == a:
+            return
         rest = 1 / (rest - a)
+
+
+def _simplest(x: float) -> Fraction:
+    """The first convergent of the continued fraction of ``x`` that rounds
+    back to ``x``: 0.1 is 1/10, 1/3 is 1/3 (the last, ``x`` exactly, always
+    does)."""
+    return next(g for g in _convergents(Fraction(x)) if float(g) == x)
 
 
 _RATIO_RULE = (

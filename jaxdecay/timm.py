@@ -93,7 +93,7 @@ from ._join import join
 from ._noise import noise as _noise
 from ._piecewise import piecewise_constant
 from ._plateau import reduce_on_plateau
-from ._runs import cooldown, stretch
+from ._runs import _convergents, cooldown, stretch
 from ._warp import warp
 from ._wrap import Ported
 
@@ -540,20 +540,6 @@ def _grown_cycles(func, kind, lr, a, count, shape):
 
 # ---------------------------------------------------------------------------
 # Step decays.
-
-
-def _convergents(x: Fraction):
-    """The continued-fraction convergents p/q of ``x`` (q growing)."""
-    h0, h1, k0, k1 = 0, 1, 1, 0
-    rest = x
-    while True:
-        a = math.floor(rest)
-        h0, h1 = h1, a * h1 + h0
-        k0, k1 = k1, a * k1 + k0
-        yield Fraction(h1, k1)
-        if rest == a:
-            return
-        rest = 1 / (rest - a)
 
 
 def _decays_that_matter(lr, rate, top, exact):
