@@ -115,7 +115,7 @@ class Config:
     fit_from: float = 0.1  # fit the laws on the points after this fraction of T
     extra_seeds: int = 2  # more seeds for cosine and the optimized schedule
     fit_starts: int = 4  # starting points of each law's fit
-    fit_iterations: int = 500  # L-BFGS iterations of each start
+    fit_iterations: int = 500  # the iteration limit of each fit
     optimize_iterations: int = 2000
 
 

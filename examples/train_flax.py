@@ -218,7 +218,10 @@ SCHEDULES: dict[str, dict[str, Default]] = {
 }
 ALIASES = {"wsd": "warmup_stable_decay", "sgdr": "cosine_restarts"}
 
-# The schedules of the design documents and the field, compared by --compare.
+# Compared by --compare: the classic decay rules (constant, linear, exponential,
+# step, inverse time) and the schedules in common use today (cosine, warmup-cosine,
+# warmup-stable-decay, one-cycle, reduce-on-plateau). Recursive rules
+# (``jd.recurrence``) take a Python function of the step and are for Python code.
 COMPARED = [
     "constant",
     "linear_decay",
@@ -391,6 +394,30 @@ def batch_indices(seed: int, step: int, batch_size: int, n: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------
+# Numbers as the progress bar and the summary line show them
+
+
+def loss_text(x: float) -> str:
+    """A loss to 4 significant digits, by the rule ``jd.ProgressBar`` shows numbers
+    with, so that the bar's last values and the summary line read the same."""
+    if x == 0 or not math.isfinite(x) or 1e-3 <= abs(x) < 1e4:
+        return f"{x:.4g}"
+    return f"{x:.3e}"
+
+
+def percent(accuracy) -> str:
+    """An accuracy in percent, 2 decimals (the bar shows text as it is)."""
+    return f"{float(accuracy):.2%}"
+
+
+def final_values(train_loss: float, test_accuracy: float) -> dict[str, Any]:
+    """What the progress bar shows once training is done: the loss on the whole
+    training set (a number, which the bar shows as ``loss_text`` does) and the test
+    accuracy, the two numbers of the summary line."""
+    return {"train_loss": train_loss, "test_acc": percent(test_accuracy)}
+
+
+# --------------------------------------------------------------------------------------
 # Training
 
 
@@ -461,6 +488,10 @@ class Checkpoints:
         )
         return step, restored
 
+    def path(self, step: int) -> Path:
+        """The directory of the checkpoint saved at ``step``."""
+        return Path(self.manager.directory) / str(step)
+
     def maybe_save(self, step: int, state, force: bool = False):
         if force or step % self.every == 0:
             if step not in self.manager.all_steps():
@@ -521,15 +552,24 @@ def train(cfg: Config, data: Data, mesh: Mesh, schedule=None, desc=None) -> Resu
     x_val, y_val = replicate(mesh, (data.x_val, data.y_val))
     x_test, y_test = replicate(mesh, (data.x_test, data.y_test))
 
+    name = desc or cfg.schedule
     first_step, checkpoints = 0, None
     if cfg.checkpoint_dir:
         checkpoints = Checkpoints(cfg.checkpoint_dir, cfg.save_every)
         first_step, state = checkpoints.restore_latest(state)
+        if first_step and jax.process_index() == 0:
+            print(
+                f"{name}: resuming from checkpoint {checkpoints.path(first_step)} "
+                f"at step {first_step} of {total}",
+                flush=True,
+            )
     end = total if cfg.stop_after is None else min(total, cfg.stop_after)
 
     metrics, epoch_ends, test_curve = [], [], []
     show = not cfg.quiet and jax.process_index() == 0
-    name = desc or cfg.schedule
+    # While training, the bar shows the last minibatch's loss, the rate and the
+    # test accuracy at the last epoch's end; once done, the final evaluation,
+    # with the very numbers of the summary line (see `final_values`).
     with jd.ProgressBar(total, desc=name, enabled=None if show else False) as bar:
         if first_step:
             bar.update(first_step, resumed=first_step)
@@ -541,12 +581,14 @@ def train(cfg: Config, data: Data, mesh: Mesh, schedule=None, desc=None) -> Resu
                 model_def, opt_def, state["model"], state["optimizer"], x, y
             )
             metrics.append(m)  # device arrays: read once, at the end
-            bar.update(loss=m["loss"], acc=m["accuracy"], lr=m["learning_rate"])
+            bar.update(loss=m["loss"], lr=m["learning_rate"])
             done = step + 1
             if done % steps_per_epoch == 0:
                 epoch_ends.append(done)
                 _, accuracy = evaluate(model_def, state["model"], x_test, y_test)
                 test_curve.append(accuracy)
+                if show:
+                    bar.update(0, test_acc=percent(accuracy))
                 if plateau is not None:
                     state["plateau"], state["optimizer"] = plateau_step(
                         plateau, model_def, opt_def, state["plateau"],
@@ -554,12 +596,15 @@ def train(cfg: Config, data: Data, mesh: Mesh, schedule=None, desc=None) -> Resu
                     )  # fmt: skip
             if checkpoints is not None:
                 checkpoints.maybe_save(done, state, force=done == total)
+
+        x_train, y_train = replicate(mesh, (data.x_train, data.y_train))
+        train_loss, _ = evaluate(model_def, state["model"], x_train, y_train)
+        test_loss, test_acc = evaluate(model_def, state["model"], x_test, y_test)
+        train_loss, test_loss, test_acc = map(float, (train_loss, test_loss, test_acc))
+        bar.values.clear()
+        bar.update(0, **final_values(train_loss, test_acc))
     if checkpoints is not None:
         checkpoints.close()
-
-    x_train, y_train = replicate(mesh, (data.x_train, data.y_train))
-    train_loss, _ = evaluate(model_def, state["model"], x_train, y_train)
-    test_loss, test_acc = evaluate(model_def, state["model"], x_test, y_test)
     metrics = jax.device_get(metrics)
 
     def column(key):
@@ -576,9 +621,9 @@ def train(cfg: Config, data: Data, mesh: Mesh, schedule=None, desc=None) -> Resu
         accuracy=column("accuracy"),
         epoch_ends=epoch_ends,
         test_accuracy_curve=[float(a) for a in test_curve],
-        train_loss=float(train_loss),
-        test_loss=float(test_loss),
-        test_accuracy=float(test_acc),
+        train_loss=train_loss,
+        test_loss=test_loss,
+        test_accuracy=test_acc,
         params=nnx.to_pure_dict(state["model"]),
         seconds=time.perf_counter() - start_time,
     )
@@ -628,8 +673,8 @@ def summary_line(result: Result) -> str:
     if result.steps_done < result.total_steps:
         stopped = f"stopped at step {result.steps_done} of {result.total_steps}; "
     return (
-        f"{result.name}: {stopped}final train loss {result.train_loss:.4f}, "
-        f"test accuracy {result.test_accuracy:.2%}, {result.seconds:.1f} s, "
+        f"{result.name}: {stopped}final train loss {loss_text(result.train_loss)}, "
+        f"test accuracy {percent(result.test_accuracy)}, {result.seconds:.1f} s, "
         f"{n} {jax.devices()[0].platform} device{'s' if n > 1 else ''}"
     )
 
@@ -649,8 +694,43 @@ def compare(cfg: Config, data: Data, mesh: Mesh, out: str) -> list[Result]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    fig = draw_comparison(results, len(data.x_train) // cfg.batch_size)
+    fig.savefig(out, dpi=90)
+    plt.close(fig)
+
+    print("| schedule | test accuracy | final train loss | time (s) |")
+    print("|---|--:|--:|--:|")
+    for r in results:
+        cells = [r.name, percent(r.test_accuracy), loss_text(r.train_loss)]
+        print("| " + " | ".join([*cells, f"{r.seconds:.1f}"]) + " |")
+    print(f"wrote {out}")
+    return results
+
+
+def accuracy_curve(result: Result) -> tuple[list[int], list[float]]:
+    """The test accuracy at each epoch's end, and at the last step if a run ends
+    mid-epoch."""
+    steps, accuracy = list(result.epoch_ends), list(result.test_accuracy_curve)
+    if result.steps_done not in steps:
+        steps.append(result.steps_done)
+        accuracy.append(result.test_accuracy)
+    return steps, accuracy
+
+
+def axis_limits(values, margin: float = 0.05) -> tuple[float, float]:
+    """Limits that show every value, with ``margin`` of their range (at least
+    0.005) on each side."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    pad = max(margin * (hi - lo), 0.005)
+    return lo - pad, hi + pad
+
+
+def draw_comparison(results: list[Result], steps_per_epoch: int):
+    """The figure of ``--compare``: rates, epoch-mean training losses and test
+    accuracies of ``results``."""
+    import matplotlib.pyplot as plt
+
     fig, (ax_lr, ax_loss, ax_acc) = plt.subplots(1, 3, figsize=(16, 4.8))
-    steps_per_epoch = len(data.x_train) // cfg.batch_size
     for r in results:
         steps = np.arange(len(r.learning_rate))
         ax_lr.plot(steps, r.learning_rate, label=r.name)
@@ -663,24 +743,15 @@ def compare(cfg: Config, data: Data, mesh: Mesh, out: str) -> list[Result]:
             ax_loss.plot(np.arange(1, n_epochs + 1) * steps_per_epoch, per_epoch)
         else:
             ax_loss.plot(steps + 1, r.loss)
-        ax_acc.plot(r.epoch_ends, r.test_accuracy_curve, marker=".")
+        ax_acc.plot(*accuracy_curve(r), marker=".")
     ax_lr.set(title="learning rate", xlabel="step")
     ax_loss.set(title="training loss (epoch mean)", xlabel="step", yscale="log")
     ax_acc.set(title="test accuracy", xlabel="step")
-    worst = min(r.test_accuracy for r in results)
-    ax_acc.set_ylim(max(worst - 0.1, 0.0), 1.0)
+    # Limits from every curve's points, so that none falls outside the axis.
+    ax_acc.set_ylim(*axis_limits([a for r in results for a in accuracy_curve(r)[1]]))
     fig.legend(loc="lower center", ncol=5, fontsize=9)
     fig.tight_layout(rect=(0, 0.12, 1, 1))
-    fig.savefig(out, dpi=90)
-    plt.close(fig)
-
-    print("| schedule | test accuracy | final train loss | time (s) |")
-    print("|---|--:|--:|--:|")
-    for r in results:
-        cells = [r.name, f"{r.test_accuracy:.2%}", f"{r.train_loss:.4f}"]
-        print("| " + " | ".join([*cells, f"{r.seconds:.1f}"]) + " |")
-    print(f"wrote {out}")
-    return results
+    return fig
 
 
 # --------------------------------------------------------------------------------------

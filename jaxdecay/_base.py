@@ -18,6 +18,7 @@ from . import _durations as dur
 from . import _numerics as num
 from ._checks import is_concrete, shown
 from ._fields import Choice, StepList, Steps
+from ._text import doc_summary
 
 __all__ = ["Value", "Schedule", "schedule_types", "register_alias", "to_config"]
 
@@ -691,10 +692,10 @@ class Schedule(Value, abstract=True):
             marks = [s for s, _ in self.key_points()]
             end = min(max(marks[-1], 10), num.top_step())
             steps = sorted({*marks, end // 4, end // 2, (3 * end) // 4, end})
-        doc = (type(self).__doc__ or "").strip().split("\n\n")[0]
+        doc = doc_summary(type(self).__doc__)
         lines = [repr(self)]
         if doc:
-            lines.append("  " + " ".join(doc.split()))
+            lines.append("  " + doc)
         steps = [int(s) for s in np.ravel(np.asarray(steps, np.int64))]
         values = np.asarray(self(np.asarray(steps, np.int64)), np.float64)
         width = max(len(str(s)) for s in steps)

@@ -30,6 +30,7 @@ from . import design
 from ._base import Schedule, schedule_types
 from ._config import parse
 from ._plot import MAX_POINTS, _steps, key_points, max_steps, plot, text_chart
+from ._text import doc_summary
 
 SPEC_HELP = (
     'a schedule of the step written as a call, e.g. "cosine_decay(0.1, '
@@ -344,16 +345,31 @@ def _cmd_show(args) -> str:
     return "\n".join(lines)
 
 
+def _shortest(values) -> list[float]:
+    """Python floats whose ``repr`` is the shortest decimal that reads back as
+    each value in its own dtype: float32 0.1 shows as ``0.1``, not as its
+    float64 expansion ``0.10000000149011612``; float64 values as their repr."""
+    values = np.ravel(np.asarray(values))
+    if values.dtype == np.float64:
+        return [float(v) for v in values]
+    # NumPy's str of a float32 (float16, ...) scalar is its shortest
+    # round-trip decimal; read as a Python float, its repr keeps those digits.
+    return [float(str(v)) for v in values]
+
+
 def _cmd_table(args) -> str:
     schedules = [(text, _spec(text, _run(args))) for text in args.specs]
     at = np.asarray(args.at, np.int64)
-    columns = [np.asarray(s(at), np.float64) for _, s in schedules]
+    values = [np.asarray(s(at)) for _, s in schedules]
+    columns = [np.asarray(v, np.float64) for v in values]
     names = [text for text, _ in schedules]
+    if args.format in ("json", "csv"):
+        exact = [_shortest(v) for v in values]
     if args.format == "json":
         rows = [
             {
                 "step": int(step),
-                **{n: float(c[i]) for n, c in zip(names, columns, strict=True)},
+                **{n: c[i] for n, c in zip(names, exact, strict=True)},
             }
             for i, step in enumerate(at)
         ]
@@ -363,7 +379,7 @@ def _cmd_table(args) -> str:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["step", *names])
         for i, step in enumerate(at):
-            writer.writerow([int(step), *(repr(float(c[i])) for c in columns)])
+            writer.writerow([int(step), *(repr(c[i]) for c in exact)])
         return out.getvalue().rstrip("\n")
     header = ["step", *names]
     body = [
@@ -393,8 +409,7 @@ def _cmd_list(args) -> str:
                 params.append(f.name)
             else:
                 params.append(f"{f.name}={f.default!r}")
-        doc = inspect.getdoc(cls) or ""
-        summary = " ".join(doc.split("\n\n")[0].split())
+        summary = doc_summary(inspect.getdoc(cls))
         also = (
             f" (alias: {', '.join(sorted(aliases[name]))})" if name in aliases else ""
         )

@@ -70,13 +70,15 @@ def _phase_position(n, f, ends):
 
 
 class one_cycle(Schedule):
-    """The one-cycle policy (Smith & Topurzin), as PyTorch's ``OneCycleLR``.
+    """The one-cycle policy (Smith & Topin, 2019), as PyTorch's ``OneCycleLR``.
 
     Rises from ``peak_value / div_factor`` to ``peak_value`` until step
     ``pct_start * total_steps - 1``, then falls to
     ``peak_value / div_factor / final_div_factor`` at step ``total_steps - 1``
     and holds there.  With ``three_phase`` it first falls back to the initial
-    value at ``2 * pct_start * total_steps - 2``, then to the minimum.
+    value at ``2 * pct_start * total_steps - 2``, then to the minimum.  The
+    policy is that of L. N. Smith and N. Topin, "Super-Convergence: Very Fast
+    Training of Neural Networks Using Large Learning Rates" (2019).
 
     .. math:: \\eta = e + \\tfrac{s - e}{2}\\,(1 + \\cos \\pi x) \\ \\text{(cos)},
        \\quad s + (e - s)\\,x \\ \\text{(linear)}

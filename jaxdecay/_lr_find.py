@@ -213,8 +213,20 @@ def lr_find(
         shapes and dtypes of ``state``.  It must be traceable by ``jax.jit``.
       state: the training state, any pytree of arrays (e.g. ``(params,
         opt_state)``).
-      data: None, or a pytree of arrays whose leading axis indexes batches (all
-        leaves share it); step ``i`` gets batch ``i % num_batches``.
+      data: the batches, one per step, which ``step`` receives as ``batch``:
+
+        * None: ``step`` takes no batch;
+        * a pytree of arrays (one array, a tuple, a dict, ...) whose leaves all
+          have a leading batch axis of the same length ``num_batches``; batch
+          ``i`` is entry ``i`` of every leaf, e.g. ``(inputs, targets)`` of
+          shapes ``(num_batches, batch_size, ...)``;
+        * a Python list of batches, ``data[i]`` being batch ``i``: pytrees of
+          arrays alike in structure, shapes and dtypes, which are stacked into
+          such a pytree.  A list is always read this way: pass arrays that
+          share a leading batch axis as a tuple or a dict, not a list.
+
+        Step ``i`` gets batch ``i % num_batches`` (the batches repeat when there
+        are fewer than ``num_steps``).
       min_value: the first rate, > 0.
       max_value: the last rate, > ``min_value``.
       num_steps: the number of steps (rates) in the sweep, >= 2.
@@ -230,11 +242,12 @@ def lr_find(
       ``diverged``, ``num_steps_run``, and ``.plot()``.
 
     Raises:
-      TypeError: ``step`` is not callable, an argument has the wrong type, or
-        ``step`` returns something other than ``(new_state, scalar_loss)`` with
-        a state like ``state``.
-      ValueError: a number is out of range, or the leaves of ``data`` disagree
-        on their leading axis.
+      TypeError: ``step`` is not callable, an argument has the wrong type (a
+        leaf of ``data`` that is not an array), or ``step`` returns something
+        other than ``(new_state, scalar_loss)`` with a state like ``state``.
+      ValueError: a number is out of range, the leaves of ``data`` disagree on
+        their leading axis, or ``data`` is a list of batches that cannot be
+        stacked (empty, or batches of different structures, shapes or dtypes).
 
     Examples:
       Least squares with curvature 1 (gradient descent is stable below rate 2
@@ -291,7 +304,7 @@ def lr_find(
     )
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         chk.fail(_FUNC, "progress", progress, "True, False or None", TypeError)
-    num_batches = _num_batches(data)
+    data, num_batches = _batches(data)
 
     dtype = jnp.result_type(float)
     rates64 = _geometric(min_value, max_value, num_steps)
@@ -353,16 +366,27 @@ def _geometric(low: float, high: float, n: int) -> np.ndarray:
     return out
 
 
-def _num_batches(data: Any) -> int | None:
-    """The shared leading axis of ``data``'s leaves (None when data is None)."""
+# What `data` may be, said by every error about it.
+_DATA = (
+    "`data` must be None or a pytree of arrays whose leading axis indexes "
+    "batches (a tuple, dict, ... of arrays), or a list of batches alike in "
+    "structure, shapes and dtypes"
+)
+
+
+def _batches(data: Any) -> tuple[Any, int | None]:
+    """``data`` as a pytree of arrays with a shared leading (batch) axis, and
+    the length of that axis (None when data is None).  A list is a list of
+    batches: they are stacked along a new leading axis."""
     if data is None:
-        return None
+        return None, None
+    if isinstance(data, list):
+        data = _stacked(data)
     leaves = jax.tree_util.tree_leaves_with_path(data)
     shapes = [np.shape(x) for _, x in leaves]
     if not leaves or any(not isinstance(x, (np.ndarray, jax.Array)) for _, x in leaves):
         raise TypeError(
-            f"{_FUNC}: `data` must be None or a pytree of arrays whose leading "
-            f"axis indexes batches; got data={_short(data)}."
+            f"{_FUNC}: {_DATA}; got data={_short(data)} ({type(data).__name__})."
         )
     sizes = {s[0] if s else None for s in shapes}
     if len(sizes) != 1 or None in sizes or 0 in sizes:
@@ -374,7 +398,49 @@ def _num_batches(data: Any) -> int | None:
             f"{_FUNC}: every array in `data` must have the same nonzero leading "
             f"(batch) axis; got shapes {shown}."
         )
-    return int(sizes.pop())
+    return data, int(sizes.pop())
+
+
+def _stacked(batches: list) -> Any:
+    """A list of batches (pytrees of arrays of one structure, shapes and
+    dtypes) stacked into one pytree whose leaves have a leading batch axis:
+    batch i is ``batches[i]``."""
+    if not batches:
+        raise ValueError(f"{_FUNC}: {_DATA}; got an empty list.")
+    structure = jax.tree.structure(batches[0])
+    leaves = []
+    for i, batch in enumerate(batches):
+        if jax.tree.structure(batch) != structure:
+            raise ValueError(
+                f"{_FUNC}: {_DATA}; got a list of batches of different "
+                f"structures: data[0] is {structure}, data[{i}] is "
+                f"{jax.tree.structure(batch)}."
+            )
+        found = jax.tree_util.tree_leaves_with_path(batch)
+        for path, x in found:
+            if not isinstance(x, (np.ndarray, jax.Array)):
+                raise TypeError(
+                    f"{_FUNC}: {_DATA}; got a list whose "
+                    f"data[{i}]{jax.tree_util.keystr(path)} is "
+                    f"{type(x).__name__} {_short(x)}, not an array."
+                )
+        leaves.append(found)
+    if not leaves[0]:
+        raise TypeError(
+            f"{_FUNC}: {_DATA}; got a list of batches without arrays, "
+            f"data[0]={_short(batches[0])}."
+        )
+    for i, found in enumerate(leaves[1:], start=1):
+        for (path, x), (_, first) in zip(found, leaves[0], strict=True):
+            if np.shape(x) != np.shape(first) or x.dtype != first.dtype:
+                where = jax.tree_util.keystr(path)
+                raise ValueError(
+                    f"{_FUNC}: {_DATA}; got a list of batches that cannot be "
+                    f"stacked: data[0]{where} is {first.dtype}"
+                    f"{list(np.shape(first))}, data[{i}]{where} is "
+                    f"{x.dtype}{list(np.shape(x))}."
+                )
+    return jax.tree.map(lambda *xs: jnp.stack(xs), *batches)
 
 
 def _short(x: Any) -> str:

@@ -36,8 +36,8 @@ def _factors(fn, horizon):
 
 
 class recurrence(Schedule):
-    """A recursive rule ``lr_t = lr_{t-1} * factor(t)``, as the design documents
-    write decays, evaluated exactly.
+    """The recursive rule ``lr_t = lr_{t-1} * factor(t)``: each rate is the
+    previous one times a factor of the step, evaluated exactly.
 
     The running product is taken once, in float64 on the host, when the
     schedule is made; evaluating it is one table lookup (O(1) per step).  Past

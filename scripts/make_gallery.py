@@ -1,19 +1,26 @@
-"""Draws docs/gallery.png: one panel per schedule of the catalog, from the library.
+"""Draws docs/gallery.png: one panel per public schedule of jaxdecay, from the library.
 
     python scripts/make_gallery.py [-o docs/gallery.png]
 
-Every public schedule constructor gets a panel with a representative
-configuration (written as a spec, shown as the panel's title); a test checks
-the gallery covers the whole catalog.
+Every public schedule gets a panel with a representative configuration: its
+name as the title, the code that builds it as the caption.  The plateau
+schedule, driven by a metric rather than the step, is drawn from the loss of a
+toy training run that it steers (the loss on a second axis).
+``tests/test_gallery.py`` checks that the panels cover every public schedule and
+nothing else, and that the captions are legible at the figure's own size.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import re
 from pathlib import Path
 
+import jax
+import jax.numpy as jnp
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -24,8 +31,22 @@ import jaxdecay as jd  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = 1000
 
-# One panel per public schedule: (spec, steps).  ``recurrence`` and ``from_fn``
-# take Python callables, so they are built in code below.
+# The figure: COLUMNS panels a row, WIDTH_IN inches wide at DPI dots an inch, so
+# the PNG is WIDTH_IN * DPI pixels wide: about a README's width, which shows it
+# at its own size.  Text sizes are in points (1/72 inch): a caption is
+# CAPTION_PT * DPI / 72 pixels tall.
+COLUMNS = 3
+WIDTH_IN = 9.0
+ROW_IN = 2.25
+DPI = 100
+TITLE_PT = 11
+CAPTION_PT = 9.5
+TICK_PT = 8
+CAPTION_CHARS = 28  # monospace characters a caption line holds
+
+# One panel per public schedule: its spec (``jd.parse`` builds it).  Those that
+# take Python callables, and ``rebase`` (a function that builds a composition),
+# are built in code in `panels`.
 PANELS = {
     "constant": "constant(0.5)",
     "linear_decay": "linear_decay(1.0, decay_rate=0.1, transition_steps=100)",
@@ -52,7 +73,7 @@ PANELS = {
     "clip": "clip(cosine_restarts(1.0, 250), min_value=0.3)",
     "shift": "shift(cosine_decay(1.0, 500), 300)",
     "repeat": "repeat(warmup_cosine_decay(1.0, 50, 250), 250)",
-    "scale_steps": "scale_steps(repeat(cosine_decay(1.0, 100), 100), 3, 100)",
+    "scale_steps": "scale_steps(repeat(cosine_decay(1.0, 1000), 1000), 3, 1000)",
     "staircase": "staircase(cosine_decay(1.0, 1000), 100)",
     "warmup": "warmup(exponential_decay(1.0, 0.995), 150)",
     "cooldown": "cooldown(cosine_restarts(1.0, 200), 700, 300, shape='1-sqrt')",
@@ -67,10 +88,16 @@ PANELS = {
     "maximum": "maximum(cosine_decay(1.0, 1000), linear(0.6, 0.0, 500), 0.1)",
     "untuned_warmup": "untuned_warmup(cosine_decay(1.0, 1000), b2=0.995)",
     "noise": "noise(cosine_decay(1.0, 1000), 1.0, key=42, pct=0.3, start=100, end=800)",
+    "reduce_on_plateau": "reduce_on_plateau(0.5, patience=60, threshold=0.01)",
+}
+# What a panel's caption says below its spec.
+NOTES = {
+    "reduce_on_plateau": "grey (right axis): the loss of\na toy run, reported each step"
 }
 
 
-def panels() -> dict[str, tuple[str, jd.Schedule]]:
+def panels() -> dict[str, tuple[str, object]]:
+    """``{public name: (caption, schedule)}``, one entry per panel."""
     out = {name: (spec, jd.parse(spec)) for name, spec in PANELS.items()}
     out["recurrence"] = (
         "recurrence(1.0, lambda t: 1 / (1 + 2e-6 * t), horizon=1000)",
@@ -82,30 +109,89 @@ def panels() -> dict[str, tuple[str, jd.Schedule]]:
     )
     out["rebase"] = (
         "rebase(warmup_cosine_decay(1.0, 50, 600), 300, 1000)",
-        jd.rebase(jd.warmup_cosine_decay(1.0, 50, 600), 300, 1000),
+        jd.rebase(jd.warmup_cosine_decay(1.0, 50, 600), 300, STEPS),
     )
     return out
 
 
+def plateau_run(plateau, steps: int = STEPS, seed: int = 0):
+    """``(rate, loss)`` of a toy training run steered by ``plateau``.
+
+    The loss relaxes towards a floor that the rate sets, 0.1 + 0.6 * rate, with
+    2% of it taken each step, plus noise: it falls, levels off, and falls again
+    after each cut.  The loss after step t is reported to ``plateau`` (one update
+    per step), which decides the rate of step t + 1, as optax's
+    ``inject_hyperparams`` does with ``value=loss``.
+    """
+    noise = np.random.default_rng(seed).normal(0.0, 0.015, steps).astype(np.float32)
+
+    def step(carry, eps):
+        state, loss = carry
+        rate = plateau(state)
+        loss = loss + 0.02 * (0.1 + 0.6 * rate - loss) + eps * loss
+        return (plateau.update(state, value=loss), loss), (rate, loss)
+
+    def run(noise):
+        return jax.lax.scan(step, (plateau.init(), jnp.float32(2.0)), noise)[1]
+
+    rate, loss = jax.jit(run)(noise)
+    return np.asarray(rate), np.asarray(loss)
+
+
+def caption(spec: str, width: int = CAPTION_CHARS) -> str:
+    """``spec`` on lines of at most ``width`` characters, broken after an
+    opening parenthesis, a comma or a space (a piece longer than a line keeps
+    its own)."""
+    lines, line = [], ""
+    for piece in re.findall(r"[^(,\s]*[(,\s]*", spec)[:-1]:
+        if line.strip() and len(line + piece.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = "  " + piece.lstrip()
+        else:
+            line += piece
+    return "\n".join([*lines, line.rstrip()])
+
+
+def draw_plateau(ax, plateau) -> None:
+    rate, loss = plateau_run(plateau)
+    steps = np.arange(len(rate))
+    ax.plot(steps, rate, color="C0", label="rate")
+    metric = ax.twinx()
+    metric.plot(steps, loss, color="0.55", lw=0.8, label="loss")
+    metric.set_ylim(0, None)
+    metric.tick_params(labelsize=TICK_PT, colors="0.4")
+    ax.set_zorder(metric.get_zorder() + 1)  # the rate over the loss
+    ax.patch.set_visible(False)
+
+
 def draw(path: Path) -> None:
     items = sorted(panels().items())
-    cols = 4
-    rows = math.ceil(len(items) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 2.6 * rows))
+    rows = math.ceil(len(items) / COLUMNS)
+    fig, axes = plt.subplots(
+        rows,
+        COLUMNS,
+        figsize=(WIDTH_IN, ROW_IN * rows),
+        layout="constrained",
+        squeeze=False,
+    )
     for ax, (name, (spec, schedule)) in zip(axes.flat, items, strict=False):
-        jd.plot({name: schedule}, STEPS, ax=ax)
-        ax.set_title(name, fontsize=10, fontweight="bold")
-        ax.legend().remove()
-        ax.set_xlabel("")
+        if isinstance(schedule, jd.Schedule):
+            jd.plot({name: schedule}, STEPS, ax=ax)
+            ax.legend().remove()
+        else:  # reduce_on_plateau: steered by a metric
+            draw_plateau(ax, schedule)
+        ax.set_title(name, fontsize=TITLE_PT, fontweight="bold")
         ax.set_ylabel("")
-        ax.text(
-            0.02, 0.02, spec, transform=ax.transAxes, fontsize=5.5, color="0.35",
-            va="bottom", wrap=True,
-        )  # fmt: skip
+        text = caption(spec) + ("\n" + NOTES[name] if name in NOTES else "")
+        label = ax.set_xlabel(
+            text, fontsize=CAPTION_PT, family="monospace", color="0.15"
+        )
+        label.set_multialignment("left")
+        ax.tick_params(labelsize=TICK_PT)
+        ax.set_xticks([0, 500, 1000])
     for ax in list(axes.flat)[len(items) :]:
         ax.axis("off")
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
 
 

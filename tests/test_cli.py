@@ -104,7 +104,8 @@ def test_durations_resolve_with_the_runs_figures(capsys):
     )  # fmt: skip
     want = jd.warmup_cosine_decay(1.0, 100, 1000)(np.array([0, 100, 200, 1000]))
     got = [float(row[1]) for row in list(csv.reader(io.StringIO(out)))[1:]]
-    chex.assert_trees_all_close(np.array(got), np.asarray(want, np.float64), rtol=0)
+    # float32 values, written as their shortest round-trip decimals.
+    chex.assert_trees_all_close(np.array(got, np.float32), np.asarray(want), rtol=0)
 
 
 def test_table_as_json_and_text(capsys):
@@ -325,19 +326,3 @@ def test_plot_on_given_axes_and_bad_input():
         jd.plot(jd.constant(1.0), 0)
     with pytest.raises(TypeError, match="`steps` must be a whole number"):
         jd.plot(jd.constant(1.0), 2.5)
-
-
-def test_gallery_covers_every_schedule():
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-    try:
-        import make_gallery
-    finally:
-        sys.path.pop(0)
-    from catalog import SCHEDULE_NAMES
-
-    drawn = make_gallery.panels()
-    classes = {getattr(jd, name).__name__ for name in SCHEDULE_NAMES}
-    builders = {"rebase"}  # functions that build a composition
-    assert set(drawn) == classes | builders
-    for name, (_, schedule) in drawn.items():
-        assert type(schedule).__name__ == name or name in builders

@@ -1,8 +1,9 @@
 """design.fit on synthetic runs at the paper's size: curves made by a law with
-noise of 1e-3 (added, or relative), logged every 100 steps, fitted on a
-constant and a cosine run, must predict WSDs and a linear decay to zero within
-0.2% at every logged step; the prior, the noise estimate, the bootstrap and
-bad inputs."""
+noise of 1e-3, fitted on a constant and a cosine run, must predict WSDs and a
+linear decay to zero within 0.2% at every logged step (noise added to the loss,
+logged every 100 steps; or relative noise logged every 10 steps; relative noise
+logged only every 100 steps determines the law less: within 0.5%); the prior,
+the noise estimate, the bootstrap and bad inputs."""
 
 from __future__ import annotations
 
@@ -29,15 +30,16 @@ OTHERS = {
     "linear to 0": jd.warmup(jd.linear(PEAK, 0.0, transition_steps=N - W), W),
 }
 STEPS = np.arange(2200, N + 1, 100)  # 219 logged points per run
+DENSE = np.arange(W + 10, N + 1, 10)  # 2184
 
 
-def _runs(law, noise, seed=0):
+def _runs(law, noise, seed=0, steps=STEPS):
     rng = np.random.default_rng(seed)
     out = []
     for s in (CONSTANT, COSINE):
-        clean = law.predict(s, STEPS, W)
-        e = 1e-3 * rng.standard_normal(len(STEPS))
-        out.append((s, STEPS, clean + e if noise == "added" else clean * (1 + e)))
+        clean = law.predict(s, steps, W)
+        e = 1e-3 * rng.standard_normal(len(steps))
+        out.append((s, steps, clean + e if noise == "added" else clean * (1 + e)))
     return out
 
 
@@ -52,20 +54,32 @@ def _worst_error(fitted, law):
     )
 
 
+# (noise, logged steps, worst error allowed): noise 1e-3 added to the loss (the
+# issue's criterion), relative noise logged every 10 steps, and relative noise
+# logged every 100 steps, which the data determine less (the Cramer-Rao
+# spread of a 10% WSD's prediction is ~0.6%; see design.fit).
+CASES = {
+    "added": ("added", STEPS, 2e-3),
+    "relative, every 10": ("relative", DENSE, 2e-3),
+    "relative": ("relative", STEPS, 5e-3),
+}
+
+
 @pytest.fixture(scope="module")
 def paper_fits():
     law = design.MultiPowerLaw(**PAPER)
-    runs = {noise: _runs(law, noise) for noise in ("added", "relative")}
-    fits = {noise: design.fit(design.MultiPowerLaw, r, W) for noise, r in runs.items()}
+    runs = {k: _runs(law, noise, steps=at) for k, (noise, at, _) in CASES.items()}
+    fits = {k: design.fit(design.MultiPowerLaw, r, W) for k, r in runs.items()}
     return law, runs, fits
 
 
-@pytest.mark.parametrize("noise", ["added", "relative"])
+@pytest.mark.parametrize("case", list(CASES))
 def test_multi_power_law_fitted_on_constant_and_cosine_predicts_other_schedules(
-    paper_fits, noise
+    paper_fits, case
 ):
     law, _, fits = paper_fits
-    fitted = fits[noise]
+    fitted = fits[case]
+    noise, _, bound = CASES[case]
     assert isinstance(fitted.law, design.MultiPowerLaw)
     assert fitted.r2 > 0.999
     assert len(fitted.worst_rel_error) == 2
@@ -75,7 +89,7 @@ def test_multi_power_law_fitted_on_constant_and_cosine_predicts_other_schedules(
     # The noise of the log-losses, estimated: 1e-3 / loss (~3.5e-4), or 1e-3.
     want = 3.5e-4 if noise == "added" else 1e-3
     assert want / 1.3 < fitted.noise < want * 1.3
-    assert _worst_error(fitted, law) < 2e-3
+    assert _worst_error(fitted, law) < bound
     assert fitted.laws == ()
     with pytest.raises(ValueError, match="no bootstrap sample"):
         fitted.predict_interval(COSINE, STEPS, W)

@@ -22,6 +22,7 @@ FLOORS = {
     "_fields": 0,
     "_durations": 0,
     "_elementary": 0,
+    "_text": 0,
     "_base": 1,
     "_wrap": 2,
     "_decay": 2,

@@ -1,7 +1,8 @@
 """The Flax example (examples/train_flax.py): it learns, logs its schedule's rates,
-gives the same losses on four devices as on one, resumes from a checkpoint in a new
-process to the same parameters, compares the schedules in a figure and a table, and
-rejects bad command-line input with clear messages.
+ends its progress bar with the numbers of its summary line, gives the same losses on
+four devices as on one, resumes from a checkpoint in a new process to the same
+parameters (and says so), compares the schedules in a figure whose axes show every
+curve and a table, and rejects bad command-line input with clear messages.
 
 Runs are tiny (a few epochs of large batches); in-process runs use standard dtype
 promotion, as optax and flax need.
@@ -9,8 +10,11 @@ promotion, as optax and flax need.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import json
+import math
 import os
 import re
 import subprocess
@@ -86,12 +90,27 @@ def cache(tmp_path_factory):
     return tmp_path_factory.mktemp("jax_cache")
 
 
+class Terminal(io.StringIO):
+    """A stream that passes for a terminal, so the progress bar draws on it."""
+
+    def isatty(self):
+        return True
+
+
 @pytest.fixture(scope="module")
-def reference(example, tmp_path_factory):
-    """An uninterrupted tiny run with the default schedule, in this process."""
+def reference_run(example, tmp_path_factory):
+    """An uninterrupted tiny run with the default schedule, in this process, with
+    its progress bar drawn: ``(result, log, stdout, stderr)``."""
     path = tmp_path_factory.mktemp("reference") / "log.json"
-    (result,) = run_here(example, *TINY, "--log-json", str(path))
-    return result, read_log(path)
+    out, err = io.StringIO(), Terminal()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        (result,) = run_here(example, *TINY[:-1], "--log-json", str(path))
+    return result, read_log(path), out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def reference(reference_run):
+    return reference_run[:2]
 
 
 @pytest.fixture(scope="module")
@@ -158,6 +177,39 @@ def test_every_listed_schedule_builds_and_peaks_at_lr(example):
         chex.assert_trees_all_close(peak, np.float32(0.01), rtol=1e-6)
 
 
+# -- the progress bar and the summary line -----------------------------------------
+
+
+def test_progress_bar_ends_with_the_numbers_of_the_summary_line(reference_run):
+    result, _, out, err = reference_run
+    bar = err.rsplit("\r", 1)[-1].strip()  # the bar's last drawing
+    (summary,) = out.splitlines()
+    shown = re.fullmatch(
+        rf"warmup_cosine_decay 100%\|#+\| {STEPS}/{STEPS} "
+        r"train_loss=(\S+) test_acc=(\S+)",
+        bar,
+    )
+    said = re.match(
+        r"warmup_cosine_decay: final train loss (\S+), test accuracy (\S+), ",
+        summary,
+    )
+    assert shown and said, (bar, summary)
+    assert shown.groups() == said.groups()
+    # ... and they are the final evaluation's, to the digits shown.
+    loss, accuracy = said.groups()
+    chex.assert_trees_all_close(float(loss), result.train_loss, rtol=1e-3)
+    assert accuracy == f"{result.test_accuracy:.2%}"
+
+
+@pytest.mark.parametrize(
+    "loss", [0.0, 0.18914, 2.5, 1e-3, 0.00099996, 3.2e-5, 9999.6, 1.5e5, math.nan]
+)
+def test_summary_writes_losses_as_the_bar_shows_them(example, loss):
+    bar = jd.ProgressBar(1, stream=io.StringIO(), enabled=True)
+    bar.update(0, **example.final_values(loss, 0.5))
+    assert bar.line().endswith(f" train_loss={example.loss_text(loss)} test_acc=50.00%")
+
+
 # -- reduce on plateau from the command line -------------------------------------
 
 
@@ -200,7 +252,7 @@ def test_four_devices_give_the_losses_of_one(reference, tmp_path, cache):
 
 @pytest.mark.parametrize("which", ["reference", "plateau_reference"])
 def test_resume_in_a_new_process_reaches_the_same_parameters(
-    example, request, tmp_path, cache, which
+    example, request, tmp_path, cache, capsys, which
 ):
     _, whole = request.getfixturevalue(which)
     extra = PLATEAU if which == "plateau_reference" else []
@@ -212,6 +264,7 @@ def test_resume_in_a_new_process_reaches_the_same_parameters(
     )
     first = read_log(first)
     assert first["steps_done"] == 30 and first["first_step"] == 0
+    assert "resuming" not in capsys.readouterr().out  # a fresh start
     assert first["learning_rate"] == whole["learning_rate"][:30]
 
     second = tmp_path / "second.json"
@@ -219,6 +272,12 @@ def test_resume_in_a_new_process_reaches_the_same_parameters(
     second = read_log(second)
     assert second["first_step"] == 24 and second["steps_done"] == STEPS
     assert "stopped" not in out
+    # It says where it resumes from, on one line of its own.
+    name = "reduce_on_plateau" if extra else "warmup_cosine_decay"
+    said = (
+        f"{name}: resuming from checkpoint {tmp_path / 'ckpt' / '24'} at step 24 of 40"
+    )
+    assert said in out.splitlines(), out
     chex.assert_trees_all_close(
         np.asarray(second["learning_rate"]),
         np.asarray(whole["learning_rate"][24:]),
@@ -240,6 +299,7 @@ def test_resume_in_a_new_process_reaches_the_same_parameters(
 
 def test_compare_writes_a_figure_and_a_table(example, tmp_path, capsys):
     import matplotlib.image
+    import matplotlib.pyplot
 
     png = tmp_path / "compare.png"
     results = run_here(
@@ -256,6 +316,19 @@ def test_compare_writes_a_figure_and_a_table(example, tmp_path, capsys):
     assert names == example.COMPARED == [r.name for r in results]
     assert len(example.COMPARED) == 10
     assert all(np.isfinite(r.loss).all() for r in results)
+
+    # The accuracy axis shows every point of every curve, the final ones too.
+    figure = example.draw_comparison(results, steps_per_epoch=4)
+    accuracy_axis = figure.axes[2]
+    low, high = accuracy_axis.get_ylim()
+    assert len(accuracy_axis.lines) == len(results)
+    for line, result in zip(accuracy_axis.lines, results, strict=True):
+        y = np.asarray(line.get_ydata())
+        assert low < y.min() and y.max() < high, (result.name, y, low, high)
+        assert line.get_xdata()[-1] == 8 and y[-1] == result.test_accuracy
+    points = np.concatenate([line.get_ydata() for line in accuracy_axis.lines])
+    assert high - low < 1.2 * np.ptp(points) + 0.02  # a small margin
+    matplotlib.pyplot.close(figure)
 
 
 # -- bad input ---------------------------------------------------------------------
