@@ -177,9 +177,7 @@ def kernels(hlo_text: str) -> int:
     body = hlo_text[start : hlo_text.index("\n}", start)]
     free = {"parameter", "constant", "tuple", "get-tuple-element", "bitcast"}
     # An instruction's type is one word, or a tuple in parentheses.
-    kinds = re.findall(
-        r"^\s*(?:ROOT )?%\S+ = (?:\([^)]*\)|\S+) ([\w-]+)\(", body, re.M
-    )
+    kinds = re.findall(r"^\s*(?:ROOT )?%\S+ = (?:\([^)]*\)|\S+) ([\w-]+)\(", body, re.M)
     return sum(k not in free for k in kinds)
 
 
