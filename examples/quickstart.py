@@ -19,7 +19,7 @@ TOTAL = 1000
 
 def schedules() -> dict[str, jd.Schedule]:
     return {
-        "linear_decay (documents)": jd.linear_decay(
+        "linear_decay (rate 0.1 per 100 steps)": jd.linear_decay(
             0.1, decay_rate=0.1, transition_steps=100
         ),
         "exponential_decay, staircase": jd.exponential_decay(

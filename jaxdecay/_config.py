@@ -10,7 +10,7 @@ and nothing else: it never evaluates code.
 Input of any size is safe: chains of ``+ - * /`` are read and folded in a loop
 (``a + b + c`` is ``(a + b) + c``, as in Python, and sums and products of
 schedules are flat), and nesting (calls, lists, parentheses, signs; configs
-within configs) is limited to :data:`MAX_DEPTH` levels, refused beyond with a
+within configs) is limited to ``MAX_DEPTH`` (100) levels, refused beyond with a
 ``ValueError`` before anything deep is built.  ``to_config`` walks a schedule
 with an explicit stack, so no input makes it recurse.
 """
@@ -173,7 +173,8 @@ def _plain(config):
 
 
 def from_config(config) -> Schedule:
-    """Builds the schedule a config describes (the inverse of :func:`to_config`).
+    """Builds the schedule a config describes (the inverse of
+    :meth:`Schedule.to_config`).
 
     ``config`` is a ``dict`` (from JSON, YAML, ``ml_collections.ConfigDict`` or
     any mapping) with the key ``"name"`` naming a schedule and its arguments
@@ -183,7 +184,7 @@ def from_config(config) -> Schedule:
     Only schedule names are looked up: nothing is imported or evaluated.
 
     Errors name the key where they are found, such as
-    ``config.schedules[1].decay_steps``; a config may nest :data:`MAX_DEPTH`
+    ``config.schedules[1].decay_steps``; a config may nest ``MAX_DEPTH`` (100)
     levels (schedules, lists and mappings within each other).
 
     Args:
@@ -362,7 +363,7 @@ class _Reader:
     operand)``, ``("chain", first, [(op, pos, operand)])`` (a flat run of
     ``+ -`` or of ``* /``) and ``("call", name, pos, [(node, pos)],
     [(keyword, node, pos)])``.  Recursion follows nesting only, which
-    :data:`MAX_DEPTH` bounds; chains are loops.
+    ``MAX_DEPTH`` (100) bounds; chains are loops.
     """
 
     def __init__(self, text: str, depth: int):
@@ -792,7 +793,7 @@ def parse(spec: str) -> Schedule:
     products of schedules are flat).  Anything else (unknown names, attribute access,
     imports, lambdas, ``*args``, a keyword given twice, a number beyond the
     float64 range) is a ``ValueError`` that points at the offending column.
-    Nesting is limited to :data:`MAX_DEPTH` levels; a chain ``a + b + ...``
+    Nesting is limited to ``MAX_DEPTH`` (100) levels; a chain ``a + b + ...``
     may be as long as wanted.  The ``repr`` of a schedule is a spec of it.
 
     Args:

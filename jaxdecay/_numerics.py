@@ -285,7 +285,8 @@ def saturate(value):
 
 def as_step(step):
     """A step, or an array of steps, on the host as the default integer dtype,
-    saturating at :func:`top_step` (and at 0 below) instead of wrapping.
+    saturating at the largest step (``2**31 - 1``, or ``2**63 - 1`` with x64)
+    and at 0 below, instead of wrapping.
 
     Pass int64 steps through it before a ``jax.jit`` that would otherwise
     convert them to int32 itself: NumPy int64 arguments of a jitted function

@@ -87,9 +87,9 @@ def _even(last: int, count: int) -> list[int]:
 
 def _steps(steps, schedules=(), who: str = "plot") -> np.ndarray:
     """The steps to draw: the given array, or all of ``0 .. steps-1`` when there
-    are at most :data:`MAX_POINTS`, else :data:`MAX_POINTS` of them spread
+    are at most ``MAX_POINTS`` (4096), else ``MAX_POINTS`` (4096) of them spread
     evenly plus the schedules' breakpoints and the step before each (at most
-    :data:`MAX_POINTS` of those too)."""
+    ``MAX_POINTS`` (4096) of those too)."""
     if np.ndim(steps) != 0:
         return np.asarray(steps)
     n = _count(steps, who)
@@ -124,7 +124,7 @@ def key_points(schedule, steps) -> list[tuple[int, float]]:
     plain callables have only their first and last step.
 
     ``steps`` is a number of steps (``0 .. steps-1``, any number up to
-    :func:`max_steps`: the steps are not built) or the steps themselves.
+    ``max_steps()``: the steps are not built) or the steps themselves.
 
     Examples:
       >>> key_points(warmup_cosine_decay(1.0, 10, 100), 10**9)
@@ -153,9 +153,9 @@ def plot(
       schedules: a schedule, a spec string (``"cosine_decay(0.1, 1000)"``), a
         list of them, or a ``{label: schedule}`` dict.
       steps: the number of steps to draw (``0 .. steps-1``, at most
-        :func:`max_steps`) or the steps themselves.  Beyond
-        :data:`MAX_POINTS` steps, the curve is drawn through
-        :data:`MAX_POINTS` steps spread evenly plus each breakpoint and the
+        ``max_steps()``) or the steps themselves.  Beyond
+        ``MAX_POINTS`` (4096) steps, the curve is drawn through
+        ``MAX_POINTS`` (4096) steps spread evenly plus each breakpoint and the
         step before it, so the work is bounded.
       ax: a matplotlib ``Axes`` to draw on; a new figure when None.
       log: a logarithmic value axis.
@@ -217,7 +217,7 @@ def text_chart(schedule, steps, width: int = 60, height: int = 12) -> str:
 
     Args:
       schedule: a schedule (or any callable of the step).
-      steps: a number of steps (``0 .. steps-1``, at most :func:`max_steps`; only
+      steps: a number of steps (``0 .. steps-1``, at most ``max_steps()``; only
         the ``width`` steps drawn are built) or the steps themselves.
       width: columns of the chart, >= 2; one step per column, spread evenly.
       height: rows of the chart, >= 2.
