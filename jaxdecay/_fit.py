@@ -621,7 +621,7 @@ def fit(
     these constants depend on the model, the optimizer and the scale of the
     rate.  The paper's fits of 25M-400M-parameter models (Adam near 3e-4)
     found C 2.03-2.13, beta 0.58-0.60, gamma 0.635-0.655, but the byte-level
-    model of ``examples/design_schedule.py`` (Adam at 1e-2, 2,000 steps)
+    model of ``examples/design_schedule.py`` at a peak of 1e-2 (Adam, 2,000 steps)
     wants C ~0.09, beta ~0.5, gamma ~0.7 (a loss drop that takes hundreds of
     steps to arrive): a prior held near the paper's values (widths 0.5, 0.15,
     0.15) predicted its 20% WSD 2.9% too low, this one 0.13%.  The default,
