@@ -633,7 +633,7 @@ def targets(cells, sizes, cfg):
 
     # Up to COMPARE_MAX boundaries are compared one by one, without a lookup
     # table (fewer equations); from TABLE_FROM pieces on, every N has the table.
-    from jaxdecay._numerics import COMPARE_MAX
+    from jaxdecay._core.numerics import COMPARE_MAX
 
     table_from = COMPARE_MAX + 2
 

@@ -152,7 +152,7 @@ def optimizer(variant, tokens_per_step=1):
     import optax
 
     import jaxdecay as jd
-    from jaxdecay._inject import inject
+    from jaxdecay._train.inject import inject
 
     inject_jd = getattr(jd, "inject", inject)
     name, lib, how = variant

@@ -71,6 +71,6 @@ nitpick_ignore = [
     ("py:class", "jax.Array"),
     ("py:class", "jax.jaxlib._jax.Array"),
     # Private types named by dataclass fields.
-    ("py:class", "jaxdecay._base.Static"),
-    ("py:class", "jaxdecay._inject._Schedules"),
+    ("py:class", "jaxdecay._core.base.Static"),
+    ("py:class", "jaxdecay._train.inject._Schedules"),
 ]

@@ -18,8 +18,8 @@ the loss curve for any schedule, and a schedule optimized for the final loss.
   True
 """
 
-from ._fit import Fit, fit
-from ._laws import AnnealingLaw, MultiPowerLaw
-from ._optimize import Optimized, optimize
+from ._design.fit import Fit, fit
+from ._design.laws import AnnealingLaw, MultiPowerLaw
+from ._design.optimize import Optimized, optimize
 
 __all__ = ["AnnealingLaw", "Fit", "MultiPowerLaw", "Optimized", "fit", "optimize"]

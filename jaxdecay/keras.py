@@ -61,19 +61,19 @@ import numbers
 import jax.numpy as jnp
 import numpy as np
 
-from . import _checks as chk
-from . import _numerics as num
-from ._base import Schedule
-from ._compose import warmup
-from ._cycles import cosine_restarts
-from ._decay import (
+from ._catalog.cycles import cosine_restarts
+from ._catalog.decay import (
     cosine_decay,
     exponential_decay,
     inverse_time_decay,
     polynomial_decay,
 )
-from ._fields import STEPS_MAX
-from ._piecewise import piecewise_constant
+from ._catalog.piecewise import piecewise_constant
+from ._compose.compose import warmup
+from ._core import checks as chk
+from ._core import numerics as num
+from ._core.base import Schedule
+from ._core.fields import STEPS_MAX
 
 __all__ = [
     "CosineDecay",

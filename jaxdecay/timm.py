@@ -74,11 +74,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import _checks as chk
-from . import _numerics as num
-from ._compose import clip, repeat, shift, staircase, warmup
-from ._cycles import _restarts, cosine_restarts
-from ._decay import (
+from ._catalog.cycles import _restarts, cosine_restarts
+from ._catalog.decay import (
     constant,
     cosine_decay,
     linear,
@@ -88,14 +85,17 @@ from ._decay import (
     step_decay,
     tanh_decay,
 )
-from ._fields import STEPS_MAX
-from ._join import join
-from ._noise import noise as _noise
-from ._piecewise import piecewise_constant
-from ._plateau import reduce_on_plateau
-from ._runs import _convergents, cooldown, stretch
-from ._warp import warp
-from ._wrap import Ported
+from ._catalog.piecewise import piecewise_constant
+from ._catalog.plateau import reduce_on_plateau
+from ._compose.compose import clip, repeat, shift, staircase, warmup
+from ._compose.join import join
+from ._compose.noise import noise as _noise
+from ._compose.runs import _convergents, cooldown, stretch
+from ._compose.warp import warp
+from ._compose.wrap import Ported
+from ._core import checks as chk
+from ._core import numerics as num
+from ._core.fields import STEPS_MAX
 
 __all__ = [
     "CosineLRScheduler",
@@ -130,7 +130,7 @@ class _Spec(NamedTuple):
 
 
 class _TimmScheduler(Ported):
-    """A timm scheduler ported here (see :class:`~jaxdecay._wrap.Ported`)."""
+    """A timm scheduler ported here (see :class:`~jaxdecay._compose.wrap.Ported`)."""
 
 
 def _frozen(value) -> bool:

@@ -49,12 +49,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _checks as chk
-from . import _numerics as num
-from ._base import Schedule
-from ._compose import from_fn, repeat, shift
-from ._cycles import cosine_restarts, cyclic, one_cycle
-from ._decay import (
+from ._catalog.cycles import cosine_restarts, cyclic, one_cycle
+from ._catalog.decay import (
     constant,
     cosine_decay,
     exponential_decay,
@@ -63,12 +59,16 @@ from ._decay import (
     polynomial_decay,
     step_decay,
 )
-from ._fields import Real
-from ._join import join
-from ._piecewise import piecewise_constant
-from ._plateau import reduce_on_plateau
-from ._recurrence import recurrence
-from ._wrap import Ported
+from ._catalog.piecewise import piecewise_constant
+from ._catalog.plateau import reduce_on_plateau
+from ._catalog.recurrence import recurrence
+from ._compose.compose import from_fn, repeat, shift
+from ._compose.join import join
+from ._compose.wrap import Ported
+from ._core import checks as chk
+from ._core import numerics as num
+from ._core.base import Schedule
+from ._core.fields import Real
 
 __all__ = [
     "StepLR",
@@ -114,7 +114,7 @@ class _Spec(NamedTuple):
 
 
 class _TorchScheduler(Ported):
-    """A PyTorch scheduler ported here (see :class:`~jaxdecay._wrap.Ported`)."""
+    """A PyTorch scheduler ported here (see :class:`~jaxdecay._compose.wrap.Ported`)."""
 
 
 def _frozen(value) -> bool:

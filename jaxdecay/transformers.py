@@ -56,13 +56,13 @@ from fractions import Fraction
 import jax.numpy as jnp
 import numpy as np
 
-from . import _checks as chk
-from ._compose import clip, repeat, scale_steps, shift
-from ._decay import constant, cosine_decay, inverse_sqrt_decay, linear
-from ._decay import polynomial_decay as _polynomial_decay
-from ._join import join
-from ._plateau import reduce_on_plateau
-from ._presets import warmup_stable_decay
+from ._catalog.decay import constant, cosine_decay, inverse_sqrt_decay, linear
+from ._catalog.decay import polynomial_decay as _polynomial_decay
+from ._catalog.plateau import reduce_on_plateau
+from ._compose.compose import clip, repeat, scale_steps, shift
+from ._compose.join import join
+from ._compose.presets import warmup_stable_decay
+from ._core import checks as chk
 
 __all__ = [
     "get_constant_schedule",

@@ -18,7 +18,7 @@ import jax
 import numpy as np
 import torch
 
-from jaxdecay._plateau import reduce_on_plateau
+from jaxdecay._catalog.plateau import reduce_on_plateau
 
 
 def torch_rates(config, base, metrics):

@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 import jaxdecay as jd
-from jaxdecay._compose import maximum, minimum, untuned_warmup, warmup
-from jaxdecay._noise import noise
+from jaxdecay._compose.compose import maximum, minimum, untuned_warmup, warmup
+from jaxdecay._compose.noise import noise
 
 RTOL = 1e-5
 N = 64
@@ -421,7 +421,7 @@ def test_traced_parameters_are_not_checked():
 def test_noise_draws_are_jax_randoms_numbers():
     # the hash written out (unrolled, so that it fuses) is jax.random's,
     # bit for bit under jit; the normal draws agree to an ulp or two
-    from jaxdecay import _noise
+    from jaxdecay._compose import noise as _noise
 
     steps = jnp.asarray(np.random.default_rng(0).integers(0, 2**31 - 1, 500), jnp.int32)
     for seed in (0, 7, 2**40 + 5):

@@ -25,8 +25,8 @@ import optax
 import pytest
 
 import jaxdecay as jd
-import jaxdecay._analysis as analysis
-from jaxdecay._analysis import annealing_area, area, scale_lr
+import jaxdecay._design.analysis as analysis
+from jaxdecay._design.analysis import annealing_area, area, scale_lr
 
 N = 100_000
 STEPS = np.asarray(

@@ -89,7 +89,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import jaxdecay as jd
-from jaxdecay._durations import parse as parse_duration
+from jaxdecay._core.durations import parse as parse_duration
 from tests import reference as ref
 
 F32_MAX = float(np.finfo(np.float32).max)

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 import jaxdecay as jd
-from jaxdecay._cli import main
-from jaxdecay._plot import MAX_POINTS, max_steps
+from jaxdecay._tools.cli import main
+from jaxdecay._tools.plot import MAX_POINTS, max_steps
 
 matplotlib.use("Agg")
 
@@ -139,7 +139,7 @@ def test_a_spec_may_start_with_a_sign(capsys):
 
 
 def test_list_names_every_public_schedule_with_its_signature(capsys):
-    from jaxdecay._base import schedule_types
+    from jaxdecay._core.base import schedule_types
 
     public = schedule_types()
     internal = set(schedule_types(internal=True)) - set(public)
@@ -246,7 +246,7 @@ def test_a_mistake_is_one_line_and_status_2(capsys, tmp_path, args, mention):
 
 @pytest.mark.parametrize("error", [RecursionError, MemoryError])
 def test_too_deep_for_python_is_one_line(capsys, monkeypatch, error):
-    import jaxdecay._cli as cli
+    import jaxdecay._tools.cli as cli
 
     def deep(*args):
         raise error

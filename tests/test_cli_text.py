@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 import jaxdecay as jd
-from jaxdecay._base import schedule_types
-from jaxdecay._cli import _shortest, main
-from jaxdecay._text import doc_summary, plain_text
+from jaxdecay._core.base import schedule_types
+from jaxdecay._core.text import doc_summary, plain_text
+from jaxdecay._tools.cli import _shortest, main
 from tests.catalog import CORE
 
 # reStructuredText markup that must not reach a terminal.

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxdecay import _numerics as num
+from jaxdecay._core import numerics as num
 
 INT_MAX = 2**31 - 1
 

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 import jaxdecay as jd
-from jaxdecay._decay import power_decay, tanh_decay
-from jaxdecay._warp import warp
+from jaxdecay._catalog.decay import power_decay, tanh_decay
+from jaxdecay._compose.warp import warp
 from tests.catalog import (
     r_cosine_decay,
     r_cosine_restarts_limited,

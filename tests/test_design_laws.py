@@ -13,7 +13,7 @@ import pytest
 
 import jaxdecay as jd
 from jaxdecay import design
-from jaxdecay._laws import rates_of
+from jaxdecay._design.laws import rates_of
 
 PAPER = dict(
     L0=2.375, A=0.654, alpha=0.429, B=523.425, C=2.025, beta=0.594, gamma=0.635

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import jaxdecay as jd
-from jaxdecay._laws import AnnealingLaw, MultiPowerLaw, rates_of
-from jaxdecay._optimize import Optimized, optimize
+from jaxdecay._design.laws import AnnealingLaw, MultiPowerLaw, rates_of
+from jaxdecay._design.optimize import Optimized, optimize
 
 # The 400M-parameter constants of the multi-power law's published code.
 LAW = MultiPowerLaw(

@@ -23,7 +23,7 @@ import pytest
 from sphinx.cmd.build import build_main
 
 import jaxdecay as jd
-from jaxdecay._base import schedule_types
+from jaxdecay._core.base import schedule_types
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

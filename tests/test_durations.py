@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 
 import jaxdecay as jd
-from jaxdecay._durations import Duration
-from jaxdecay._fields import Real, StepList, Steps
+from jaxdecay._core.durations import Duration
+from jaxdecay._core.fields import Real, StepList, Steps
 from tests.catalog import CATALOG
 
 # -- parsing --------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The fusible elementary functions (``jaxdecay._elementary``) against NumPy's
+"""The fusible elementary functions (``jaxdecay._core.elementary``) against NumPy's
 float64 values, in ulps of the result's own format; their values at 0, the
 infinities and NaN; their derivatives; and that each fuses into a training
 step's update kernels (adds no kernel), which is why they exist."""
@@ -12,8 +12,8 @@ import numpy as np
 import optax
 import pytest
 
-from jaxdecay import _elementary as el
-from jaxdecay import _numerics as num
+from jaxdecay._core import elementary as el
+from jaxdecay._core import numerics as num
 from tests.test_inject import _kernels as kernels
 
 RNG = np.random.default_rng(0)

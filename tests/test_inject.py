@@ -472,7 +472,7 @@ KERNEL_SCHEDULES = {
         [100 * k for k in range(1, 50)],
     ),
     # exp, log, tanh, sqrt, division and integer division, made of operations
-    # that fuse (jaxdecay._elementary)
+    # that fuse (jaxdecay._core.elementary)
     "exponential": lambda: jd.exponential_decay(1e-3, 100, 0.5),
     "inverse_time": lambda: jd.inverse_time_decay(1e-3, 0.1),
     "inverse_sqrt": lambda: jd.inverse_sqrt_decay(1e-3, 100),

@@ -11,7 +11,7 @@ import optax
 import pytest
 
 import jaxdecay as jd
-from jaxdecay._inject import Count, InjectState, inject
+from jaxdecay._train.inject import Count, InjectState, inject
 
 PARAMS = {"w": jnp.array([1.0, -2.0, 3.0]), "b": jnp.array(0.5)}
 TOP32 = 2**31 - 1  # the largest step a schedule reads without x64

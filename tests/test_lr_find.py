@@ -9,7 +9,7 @@ import numpy as np
 import optax
 import pytest
 
-from jaxdecay._lr_find import LRFindResult, lr_find
+from jaxdecay._train.lr_find import LRFindResult, lr_find
 
 
 def constant_loss_step(state, learning_rate):
@@ -336,7 +336,7 @@ def test_progress_bar_says_when_the_run_stopped(capsys):
 def test_no_progress_prints_nothing_and_makes_no_callback(
     progress, capsys, monkeypatch
 ):
-    import jaxdecay._lr_find as module
+    import jaxdecay._train.lr_find as module
 
     def no_callback(*args, **kwargs):
         raise AssertionError("a progress callback was emitted")

@@ -31,7 +31,11 @@ import orbax.checkpoint as ocp
 import pytest
 
 import jaxdecay as jd
-from jaxdecay._plateau import PlateauState, ScaleByPlateauState, reduce_on_plateau
+from jaxdecay._catalog.plateau import (
+    PlateauState,
+    ScaleByPlateauState,
+    reduce_on_plateau,
+)
 
 RTOL = 1e-6
 RTOL_X64 = 1e-15

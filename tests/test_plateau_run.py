@@ -26,7 +26,7 @@ import optax
 import pytest
 
 import jaxdecay as jd
-from jaxdecay._plateau import PlateauState, reduce_on_plateau
+from jaxdecay._catalog.plateau import PlateauState, reduce_on_plateau
 from tests.test_plateau import reference_rates
 
 RTOL = 1e-6

@@ -1,5 +1,5 @@
 """Cooldowns, WSD-S cycles, stretched schedules and resumes with a new length
-(``jaxdecay._runs``).
+(``jaxdecay._compose.runs``).
 
 Values are checked against float64 NumPy references written here from the
 documented formulas (the shapes of the decay factor d(x), the cycle phases
@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 
 import jaxdecay as jd
-from jaxdecay import _numerics as num
-from jaxdecay._runs import cooldown, rebase, stretch, wsd_cycles
+from jaxdecay._compose.runs import cooldown, rebase, stretch, wsd_cycles
+from jaxdecay._core import numerics as num
 
 RTOL = 1e-5
 TOP = 2**31 - 1

@@ -57,7 +57,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 import jaxdecay as jd
-from jaxdecay._base import schedule_types
+from jaxdecay._core.base import schedule_types
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
