@@ -59,12 +59,12 @@ from ._design.analysis import scale_lr as scale_lr
 from ._tools.config import from_config as from_config
 from ._tools.config import parse as parse
 from ._tools.plot import plot as plot
+from ._train.hyperparams import hyperparams as hyperparams
 from ._train.inject import Count as Count
 from ._train.inject import InjectState as InjectState
 from ._train.inject import inject as inject
 from ._train.lr_find import LRFindResult as LRFindResult
 from ._train.lr_find import lr_find as lr_find
-from ._train.optax import hyperparams as hyperparams
 from ._train.progress import ProgressBar as ProgressBar
 
 sgdr = cosine_restarts

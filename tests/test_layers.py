@@ -239,7 +239,11 @@ def _append(package, name, line):
         ("_train.inject", "from .._design import laws", "_design.laws"),
         ("torch", "from . import keras", "keras"),
         ("_design.laws", "from .. import design", "design"),
-        ("_catalog.plateau", "import jaxdecay._train.optax", "_train.optax"),
+        (
+            "_catalog.plateau",
+            "import jaxdecay._train.hyperparams",
+            "_train.hyperparams",
+        ),
         ("_compose.warp", "from .. import warmup", "jaxdecay"),
     ],
 )
