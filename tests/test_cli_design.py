@@ -88,6 +88,14 @@ def test_optimize_prints_a_spec_that_parse_reads(capsys, tmp_path):
     assert values[0] == pytest.approx(3e-4) and np.all(np.diff(values) <= 1e-12)
 
 
+def optimize_args(params=PARAMS, warmup="10", peak="1e-3"):
+    """``design optimize`` over 100 steps, with one argument changed."""
+    return [
+        *("design", "optimize", "--law-params", params, "--total-steps", "100"),
+        *("--warmup-steps", warmup, "--peak", peak),
+    ]
+
+
 @pytest.mark.parametrize(
     "args, mention",
     [
@@ -95,66 +103,10 @@ def test_optimize_prints_a_spec_that_parse_reads(capsys, tmp_path):
         (["design", "fit", "{bad}", "--warmup-steps", "0"], "step,rate,loss"),
         (["design", "fit", "{gap}", "--warmup-steps", "0"], "without gaps"),
         (["design", "fit", "{text}", "--warmup-steps", "0"], "line 3"),
-        (
-            [
-                "design",
-                "optimize",
-                "--law-params",
-                "L0=1",
-                "--total-steps",
-                "100",
-                "--warmup-steps",
-                "10",
-                "--peak",
-                "1e-3",
-            ],
-            "missing A",
-        ),  # fmt: skip
-        (
-            [
-                "design",
-                "optimize",
-                "--law-params",
-                PARAMS + ",D=1",
-                "--total-steps",
-                "100",
-                "--warmup-steps",
-                "10",
-                "--peak",
-                "1e-3",
-            ],
-            "unknown constant",
-        ),  # fmt: skip
-        (
-            [
-                "design",
-                "optimize",
-                "--law-params",
-                PARAMS,
-                "--total-steps",
-                "100",
-                "--warmup-steps",
-                "100",
-                "--peak",
-                "1e-3",
-            ],
-            "warmup_steps",
-        ),  # fmt: skip
-        (
-            [
-                "design",
-                "optimize",
-                "--law-params",
-                PARAMS,
-                "--total-steps",
-                "100",
-                "--warmup-steps",
-                "10",
-                "--peak",
-                "-1",
-            ],
-            "peak_value",
-        ),  # fmt: skip
+        (optimize_args(params="L0=1"), "missing A"),
+        (optimize_args(params=PARAMS + ",D=1"), "unknown constant"),
+        (optimize_args(warmup="100"), "warmup_steps"),
+        (optimize_args(peak="-1"), "peak_value"),
     ],
 )
 def test_a_mistake_is_one_line_and_status_2(capsys, tmp_path, args, mention):
