@@ -116,7 +116,7 @@ def _steps(func, steps) -> np.ndarray:
         return np.zeros(arr.shape, np.int64)
     if np.issubdtype(arr.dtype, np.floating):
         if not np.all(np.isfinite(arr)) or np.any(arr != np.floor(arr)):
-            chk.fail(func, "steps", steps, _STEPS)
+            chk.fail(func, "steps", steps, f"whole numbers: {_STEPS}")
         if np.any(arr < 0) or np.any(arr >= 2.0**63):
             chk.fail(func, "steps", steps, _STEPS)
     elif np.issubdtype(arr.dtype, np.integer):

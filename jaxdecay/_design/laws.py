@@ -38,6 +38,7 @@ import numpy as np
 
 from .._core import checks as chk
 from .analysis import _Plan, _schedule
+from .analysis import _steps as _whole_steps
 
 __all__ = ["AnnealingLaw", "MultiPowerLaw", "rates_of"]
 
@@ -152,34 +153,16 @@ def rates_of(schedule_or_rates, total_steps, warmup_steps, func="rates_of"):
 
 
 def _steps(func, steps, warmup_steps) -> np.ndarray:
-    what = "an integer or a 1-D sequence of integers >= warmup_steps"
-    if isinstance(steps, (bool, np.bool_, str, bytes)) or isinstance(
-        steps, jax.core.Tracer
-    ):
-        chk.fail(func, "steps", steps, what, TypeError)
-    try:
-        arr = np.asarray(steps)
-    except (TypeError, ValueError, OverflowError):
-        chk.fail(func, "steps", steps, what, TypeError)
-    if arr.ndim > 1 or arr.dtype == object or arr.dtype == np.bool_:
-        chk.fail(func, "steps", steps, what, TypeError)
-    if arr.size and not (
-        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-    ):
-        chk.fail(func, "steps", steps, what, TypeError)
-    if arr.size and np.issubdtype(arr.dtype, np.floating):
-        if not np.all(np.isfinite(arr)) or np.any(arr != np.floor(arr)):
-            chk.fail(func, "steps", steps, f"{what} (whole numbers)")
-        if np.any(np.abs(arr) >= 2.0**62):
-            chk.fail(func, "steps", steps, what)
-    out = arr.astype(np.int64)
-    if out.size and out.min() < warmup_steps:
+    """``steps`` checked as ``area`` checks them (``analysis._steps``), and
+    none before the warmup's end."""
+    out = _whole_steps(func, steps)
+    if out.size and int(out.min()) < warmup_steps:
         chk.fail(
             func,
             "steps",
             steps,
-            f"{what}; the loss is predicted after the warmup, from step "
-            f"{warmup_steps} on (got {int(out.min())})",
+            f"steps from step {warmup_steps} on (warmup_steps): the loss is "
+            f"predicted after the warmup; the earliest asked is {int(out.min())}",
         )
     return out
 
