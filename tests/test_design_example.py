@@ -10,10 +10,8 @@ promotion, as optax and flax need.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
 from pathlib import Path
 
 import jax
@@ -21,6 +19,7 @@ import numpy as np
 import pytest
 
 import jaxdecay as jd
+from tests import scripts
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "design_schedule.py"
 SCHEDULES = ["cosine", "wsd", "linear", "optimized"]
@@ -29,11 +28,7 @@ LAWS = ["multi-power", "annealing"]
 
 @pytest.fixture(scope="module")
 def example():
-    spec = importlib.util.spec_from_file_location("design_schedule", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("design_schedule", module)  # for its dataclasses
-    spec.loader.exec_module(module)
-    return module
+    return scripts.load(EXAMPLE)
 
 
 @pytest.fixture(scope="module")

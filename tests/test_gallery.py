@@ -6,7 +6,6 @@ rendered here (the script takes tens of seconds); `panels` and the plateau run a
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import optax
 import pytest
 
 import jaxdecay as jd
+from tests import scripts
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "make_gallery.py"
 
@@ -39,10 +39,7 @@ TOOLS = {
 
 @pytest.fixture(scope="module")
 def gallery():
-    spec = importlib.util.spec_from_file_location("make_gallery", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return scripts.load(SCRIPT)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ promotion, as optax and flax need.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
 import math
@@ -27,6 +26,7 @@ import numpy as np
 import pytest
 
 import jaxdecay as jd
+from tests import scripts
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "train_flax.py"
 LR = 3e-3  # the example's default --lr
@@ -49,11 +49,7 @@ PLATEAU = [
 
 @pytest.fixture(scope="module")
 def example():
-    spec = importlib.util.spec_from_file_location("train_flax", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("train_flax", module)  # for its dataclasses
-    spec.loader.exec_module(module)
-    return module
+    return scripts.load(EXAMPLE)
 
 
 def run_here(example, *args):
