@@ -485,7 +485,7 @@ def run_child(spec, cfg):
             report()
 
 
-def _warm_up(libs):
+def _warm_up(libs, families=FAMILIES):
     """Compiles a small schedule of each family once, so that one-time costs
     (jax's own caches, the first XLA compile) are not charged to the first cell."""
     import jax
@@ -493,7 +493,7 @@ def _warm_up(libs):
 
     step0 = jnp.asarray(0, jnp.int32)
     for lib in libs:
-        for family in FAMILIES:
+        for family in families:
             s, _ = build(family, lib, 3)
             jax.jit(lambda t, s=s: s(t)).lower(step0).compile()
 
@@ -905,7 +905,8 @@ def main(argv=None):
     ]
     inline = [c for c in cells.values() if c.ok and c not in isolated]
 
-    _warm_up(LIBS)
+    # A smoke test's timings mean nothing: --quick warms up one family only.
+    _warm_up(LIBS, FAMILIES[:1] if cfg.quick else FAMILIES)
     baseline = loop_baseline(cfg, max(cfg.rounds, 3))
     for r in range(cfg.rounds):
         # Interleave: each round visits every cell, in an order rotated each round.

@@ -70,6 +70,13 @@ QUICK = [
     ("plateau", "jaxdecay", "as_transform"),
     ("plateau", "optax", "contrib"),
 ]
+# The --quick run's scan loop (the call loop runs every variant of QUICK): the
+# baseline, jaxdecay.inject and a plateau, which reads the loss in the loop.
+QUICK_SCAN = [
+    ("baseline", "optax", "float"),
+    ("warmup_cosine", "jaxdecay", "jd.inject"),
+    ("plateau", "optax", "contrib"),
+]
 HOW = {
     "float": "optax.adamw(1e-3)",
     "direct": "optax.adamw(schedule)",
@@ -311,7 +318,9 @@ def parse_args(argv=None):
         "inject_const, " + ", ".join(SCHEDULES) + ", plateau",
     )
     p.add_argument(
-        "--quick", action="store_true", help="tiny model, 1 round, 6 variants"
+        "--quick",
+        action="store_true",
+        help="tiny model, 1 round, 7 variants (3 of them in the scan loop)",
     )
     p.add_argument(
         "--cpus",
@@ -350,6 +359,13 @@ def run(cfg):
     ]
     if cfg.quick:  # one variant of each kind
         variants = [v for v in variants if v in QUICK]
+
+    def looped(loop):
+        """The variants timed in ``loop``: every one but in --quick's scan loop."""
+        if cfg.quick and loop == "scan":
+            return [v for v in variants if v in QUICK_SCAN]
+        return variants
+
     large_rounds = cfg.large_rounds or (cfg.rounds if accel else min(cfg.rounds, 5))
 
     cells, fns, compile_s, reps, kernels = [], {}, {}, {}, {}
@@ -357,7 +373,7 @@ def run(cfg):
     block = jax.block_until_ready
     for m in models:
         for loop in loops:
-            for v in variants:
+            for v in looped(loop):
                 key = (m, loop, v)
                 t0 = time.perf_counter()
                 fn, steps = make_cell(m, loop, v, device)
@@ -412,7 +428,7 @@ def run(cfg):
     rows, results = [], []
     for m in models:
         for loop in loops:
-            for v in variants:
+            for v in looped(loop):
                 key = (m, loop, v)
                 t, ratio, cpu = med(key, 0), med(key, 2), med(key, 3)
                 extra = kernels[key] - kernels[(m, loop, VARIANTS[0])]

@@ -8,15 +8,22 @@
 
 Each script runs in its own process (a fresh JAX, no compile cache shared
 between them) with ``--json``; this script collects their tables and targets.
+With ``--quick`` (a smoke test, not a measurement) the scripts run in this
+process instead, one after the other, except the one-core train step, which
+needs a process of its own to restrict to one core.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib.util
+import io
 import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -86,6 +93,8 @@ def run_script(name, cfg, json_path):
         args += PIECES_DEFAULT
     if name == "train_step_1cpu":
         args += ["--cpus", "1"]
+        if cfg.quick:  # the scan loop runs in train_step already
+            args += ["--loops", "call"]
     if cfg.rounds and name in ("train_step", "train_step_1cpu", "bulk"):
         args += ["--rounds", str(cfg.rounds)]
     for extra in cfg.extra:
@@ -94,9 +103,32 @@ def run_script(name, cfg, json_path):
             args += rest.split()
     print(f"== {name}: {' '.join(args[1:])}", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    proc = subprocess.run(args, capture_output=True, text=True)
+    if cfg.quick and name != "train_step_1cpu":
+        proc = run_here(HERE / script, args[2:])
+    else:
+        proc = subprocess.run(args, capture_output=True, text=True)
     sys.stderr.write(proc.stderr[-2000:] if proc.returncode else "")
     return proc, time.perf_counter() - t0
+
+
+def run_here(path, argv):
+    """``main(argv)`` of the script at ``path``, in this process, as a
+    ``CompletedProcess``: its exit status and what it printed."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            spec = importlib.util.spec_from_file_location(f"_{path.stem}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            code = module.main(argv)
+        except SystemExit as exc:  # as Python exits with it
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+            if not isinstance(exc.code, (int, type(None))):
+                print(exc.code, file=sys.stderr)
+        except Exception:  # noqa: BLE001  (reported as a failed script)
+            traceback.print_exc()
+            code = 1
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
 
 
 def main(argv=None):
@@ -126,7 +158,9 @@ def main(argv=None):
         f"Python {env['python']}",
         f"- commit: {env['commit']}",
         "- command: `"
-        + " ".join(["python benchmarks/run_all.py", *sys.argv[1:]])
+        + " ".join(
+            ["python benchmarks/run_all.py", *(sys.argv[1:] if argv is None else argv)]
+        )
         + "`",
         "",
         "Timings on a shared machine move by 10-30% between runs: compare ratios "

@@ -202,10 +202,13 @@ class Trainer:
 
     The schedule is an argument of the jitted training function (a schedule is
     a pytree), so runs whose schedules have the same structure (cosine with
-    several seeds) share one compilation.  Between two evaluations the updates
-    run in a ``fori_loop`` inside ``jit``; each one reads ``batch`` windows of
-    ``context + 1`` bytes from the training text, at offsets drawn on the host
-    from the run's seed.
+    several seeds) share one compilation.  With ``table=True`` (the ``--quick``
+    smoke test) the training function gets the table of the schedule's rates,
+    a :func:`~jaxdecay.piecewise_constant` over the steps, instead: every
+    schedule then has one structure, and all runs share one compilation.
+    Between two evaluations the updates run in a ``fori_loop`` inside ``jit``;
+    each one reads ``batch`` windows of ``context + 1`` bytes from the training
+    text, at offsets drawn on the host from the run's seed.
     """
 
     def __init__(self, cfg: Config, corpus: Corpus):
@@ -267,10 +270,13 @@ class Trainer:
             steps = np.append(steps, total)
         return steps
 
-    def train(self, name: str, schedule, total: int, seed: int, show=True) -> Curve:
+    def train(
+        self, name: str, schedule, total: int, seed: int, show=True, table=False
+    ) -> Curve:
         start = time.perf_counter()
+        trained = rate_table(schedule, total) if table else schedule
         params = self._init(jax.random.key(seed))
-        opt_state = self.optimizer(schedule).init(params)
+        opt_state = self.optimizer(trained).init(params)
         logged = self.log_steps(total)
         every = int(logged[0]) if len(logged) == 1 else int(logged[1] - logged[0])
         rng = np.random.default_rng(seed)
@@ -284,7 +290,7 @@ class Trainer:
                 starts = np.zeros((every, self.cfg.batch), np.int32)
                 starts[:count] = rng.integers(0, high, (count, self.cfg.batch))
                 params, opt_state = self._chunk(
-                    schedule, params, opt_state, jnp.asarray(starts), count
+                    trained, params, opt_state, jnp.asarray(starts), count
                 )
                 losses.append(self._evaluate(params))
                 done = int(stop)
@@ -295,6 +301,13 @@ class Trainer:
 
 # --------------------------------------------------------------------------------------
 # The schedules
+
+
+def rate_table(schedule, total: int):
+    """The rates of ``schedule`` at steps ``0 .. total - 1`` as a piecewise
+    constant schedule: the same structure for any schedule of ``total`` steps."""
+    rates = np.asarray(schedule(np.arange(total)), np.float32)
+    return jd.piecewise_constant(list(range(1, total)), rates)
 
 
 def fitting_schedules(cfg: Config) -> dict[str, Any]:
@@ -345,7 +358,9 @@ def annealing_decay(cfg: Config) -> float:
 # The example
 
 
-def run(cfg: Config, seed: int, show: bool = True) -> dict:
+def run(cfg: Config, seed: int, show: bool = True, table: bool = False) -> dict:
+    """The example; with ``table`` (``--quick``) every run trains on its
+    schedule's table of rates (see :class:`Trainer`)."""
     start = time.perf_counter()
     say = print if show else (lambda *a, **k: None)
     corpus = load_corpus()
@@ -363,7 +378,7 @@ def run(cfg: Config, seed: int, show: bool = True) -> dict:
     )
 
     def train(name, schedule, s=seed):
-        curve = trainer.train(name, schedule, cfg.steps, s, show=show)
+        curve = trainer.train(name, schedule, cfg.steps, s, show=show, table=table)
         say(f"  {name:10s} seed {s}: final held-out loss {curve.final:.4f} "
             f"({curve.seconds:.1f} s)")  # fmt: skip
         return curve
@@ -467,8 +482,9 @@ def run(cfg: Config, seed: int, show: bool = True) -> dict:
         "seconds": seconds,
     }
     result["_objects"] = dict(
-        fitting=fitting, runs=runs, fits=fits, schedules=schedules, extra=extra
-    )
+        fitting=fitting, runs=runs, fits=fits, schedules=schedules, extra=extra,
+        trainer=trainer,
+    )  # fmt: skip
     return result
 
 
@@ -564,7 +580,9 @@ def make_parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("--seed", type=int, default=0, help="the first seed (model init, data order)")
     add("--steps", type=int, help=f"the budget T (default {Config.steps})")
-    add("--quick", action="store_true", help="a tiny model for seconds (a smoke test)")
+    add("--quick", action="store_true",
+        help="a tiny model for seconds (a smoke test; every run trains on its "
+        "schedule's table of rates, so all share one compiled program)")  # fmt: skip
     add("--plot", default=str(DEFAULT_PLOT), metavar="PATH",
         help="the figure (default docs/design_schedule.png); '' for none")  # fmt: skip
     add("--out-json", metavar="PATH", help="the measured table and curves as JSON")
@@ -580,7 +598,7 @@ def main(argv: list[str] | None = None) -> dict:
         if args.steps < 2 * cfg.warmup or args.steps < cfg.evals:
             parser.error(f"--steps must be at least {max(2 * cfg.warmup, cfg.evals)}")
         cfg = dataclasses.replace(cfg, steps=args.steps)
-    result = run(cfg, args.seed, show=not args.quiet)
+    result = run(cfg, args.seed, show=not args.quiet, table=args.quick)
     print_report(result)
     if args.plot:
         plot(result, args.plot)

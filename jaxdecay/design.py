@@ -12,9 +12,9 @@ the loss curve for any schedule, and a schedule optimized for the final loss.
   >>> from jaxdecay import design
   >>> law = design.MultiPowerLaw(L0=2.375, A=0.654, alpha=0.429,
   ...     B=523.425, C=2.025, beta=0.594, gamma=0.635)
-  >>> lr = design.optimize(law, 24000, 2160, 3e-4)
-  >>> cosine = warmup_cosine_decay(3e-4, warmup_steps=2160, decay_steps=24000)
-  >>> bool(law.predict(lr, 24000, 2160) < law.predict(cosine, 24000, 2160))
+  >>> lr = design.optimize(law, 3000, 300, 3e-4)
+  >>> cosine = warmup_cosine_decay(3e-4, warmup_steps=300, decay_steps=3000)
+  >>> bool(law.predict(lr, 3000, 300) < law.predict(cosine, 3000, 300))
   True
 """
 

@@ -18,10 +18,14 @@ Arguments are JSON values, except two encodings:
   peer) and on JAX arrays (for us).
 
 The test suite needs none of the peers: it reads the JSON files only.
+
+``each`` and ``jitted_cases`` run many schedules as one jitted program; the
+tests of optax's agreement and of accuracy use them too.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from pathlib import Path
@@ -86,6 +90,106 @@ def jitted(schedule, steps):
     return schedule(steps)
 
 
+def _id(case):
+    return case["id"]
+
+
+def build_each(build, cases, key=_id) -> dict:
+    """``{key(case): build(case)}``; a case whose build raises has the error
+    as its value (``outcome`` raises it in that case's test)."""
+    built = {}
+    for case in cases:
+        try:
+            built[key(case)] = build(case)
+        except Exception as error:  # noqa: BLE001 - raised by its test
+            built[key(case)] = error
+    return built
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _each(fn, args, *shared):
+    return [fn(arg, *shared) for arg in args]
+
+
+def _signature(arg):
+    """What a jitted function of ``arg`` compiles for: its structure (with a
+    schedule's static fields) and its leaves' types."""
+    leaves, tree = jax.tree.flatten(arg)
+    return tree, tuple(jax.typeof(leaf) for leaf in leaves)
+
+
+def each(fn, args: dict, *shared) -> dict:
+    """``{key: fn(args[key], *shared)}`` as NumPy arrays (cut on the host:
+    slicing a JAX array eagerly compiles a program per length), from one
+    jitted program for all keys, with ``args`` and ``shared`` its arguments.
+
+    The program calls ``fn`` once per signature (structure and leaf types)
+    among ``args``; keys of one signature take turns: round ``r`` runs the
+    ``r``-th key of each signature (the last one again where a signature has
+    fewer), so every round runs the one compiled program.  (Measured: one
+    program per signature takes XLA about as long in all, in many more
+    compilations; one program holding every key, equal structures several
+    times over, takes it longer.)  Should a round raise, its keys run one by
+    one and a failing key's value is its error, so that its test names it."""
+    groups: dict = {}
+    for key, arg in args.items():
+        groups.setdefault(_signature(arg), []).append(key)
+    rounds = max(map(len, groups.values()), default=0)
+    out = {}
+    for r in range(rounds):
+        keys = [group[min(r, len(group) - 1)] for group in groups.values()]
+        try:
+            values = jax.device_get(_each(fn, [args[k] for k in keys], *shared))
+        except Exception:  # noqa: BLE001 - found again key by key
+            values = []
+            for key in keys:
+                try:
+                    values.append(jax.device_get(_each(fn, [args[key]], *shared))[0])
+                except Exception as error:  # noqa: BLE001 - raised by its test
+                    values.append(error)
+        out.update(zip(keys, values, strict=True))
+    return out
+
+
+def call(schedule, steps):
+    """``schedule(steps)`` (the function of ``each`` for schedules)."""
+    return schedule(steps)
+
+
+def _built(built):
+    return {k: v for k, v in built.items() if not isinstance(v, Exception)}
+
+
+def jitted_cases(build, cases, *steps, fn=call, key=_id) -> dict:
+    """``{case id: (schedule, values)}``: each case's schedule (or its build
+    error) and its values ``fn(schedule, *steps)`` (or their error), all from
+    one jitted program (``each``)."""
+    built = build_each(build, cases, key)
+    values = each(fn, _built(built), *steps)
+    return {k: (v, values.get(k)) for k, v in built.items()}
+
+
+def _plateau_values(plateau_and_metrics):
+    return plateau_values(*plateau_and_metrics)
+
+
+def jitted_plateaus(build, cases) -> dict:
+    """``jitted_cases`` for plateau cases: each one's values after its
+    ``metrics`` (``plateau_values``), all from one jitted program."""
+    built = build_each(build, cases)
+    metrics = {c["id"]: c["metrics"] for c in cases}
+    args = {k: (v, jnp.asarray(metrics[k])) for k, v in _built(built).items()}
+    values = each(_plateau_values, args)
+    return {k: (v, values.get(k)) for k, v in built.items()}
+
+
+def outcome(value):
+    """A value of ``build_each`` or ``each``, its error raised."""
+    if isinstance(value, Exception):
+        raise value
+    return value
+
+
 def check(got, want, rtol):
     """``got`` against the peer's values ``want`` at ``rtol``, with an absolute
     floor of ``rtol`` times the largest value (a relative tolerance means
@@ -99,7 +203,8 @@ def check(got, want, rtol):
 
 def plateau_values(plateau, metrics):
     """The plateau's value after each metric (``values[i]`` of a fixture: the
-    rate after ``step(metrics[i])``), in one scan."""
+    rate after ``step(metrics[i])``), in one scan (``each`` runs it for many
+    plateaus at once)."""
 
     def body(state, metric):
         state = plateau.update(state, value=metric)

@@ -8,7 +8,9 @@ that it really is larger, so the test shows the difference.
 jaxdecay is evaluated three ways: called directly (eagerly, no jit), under
 ``jax.jit(schedule)`` (the schedule a closed-over constant) and as an argument
 of a jitted function (``jax.jit(lambda s, t: s(t))(schedule, steps)``: its
-host-precomputed constants then travel as traced leaves).
+host-precomputed constants then travel as traced leaves).  Under jit, the
+cases of a parametrized test run as one jitted program per way
+(``evaluate_each``): one compilation for them all.
 """
 
 import functools
@@ -21,6 +23,7 @@ import optax
 import pytest
 
 import jaxdecay as jd
+from tests import peers
 from tests import reference as ref
 
 RTOL = 1e-6
@@ -48,13 +51,62 @@ def direct(schedule, steps):
     return np.concatenate(values)[: flat.size].reshape(np.shape(steps))
 
 
-@pytest.fixture(params=["direct", "jit", "jit_argument"])
+MODES = ["direct", "jit", "jit_argument"]
+
+
+@pytest.fixture(params=MODES)
 def evaluate(request):
     if request.param == "direct":
         return direct
     if request.param == "jit":
         return lambda schedule, steps: jax.jit(schedule)(steps)
     return _jit_call
+
+
+def _one_by_one(fn, keys):
+    """``{key: fn(key)}``, a failing key's value its error (raised by its test
+    through ``peers.outcome``)."""
+    out = {}
+    for key in keys:
+        try:
+            out[key] = fn(key)
+        except Exception as error:  # noqa: BLE001 - raised by its test
+            out[key] = error
+    return out
+
+
+def _call_with_steps(schedule_and_steps):
+    schedule, steps = schedule_and_steps
+    return schedule(steps)
+
+
+def evaluate_each(mode, schedules: dict, steps: dict) -> dict:
+    """``{key: schedules[key] at steps[key]}`` evaluated as ``evaluate`` does
+    in ``mode``, under jit all keys in one jitted program: "jit" one function
+    closing over every schedule, "jit_argument" the schedules its arguments
+    (``peers.each``).  A failing key's value is its error (so is one whose
+    schedule is an error); should the one "jit" program fail, the keys run
+    one by one to find it."""
+    errors = {k: s for k, s in schedules.items() if isinstance(s, Exception)}
+    schedules = {k: s for k, s in schedules.items() if k not in errors}
+    return errors | _evaluate_each(mode, schedules, steps)
+
+
+def _evaluate_each(mode, schedules, steps):
+    if mode == "direct":
+        return _one_by_one(lambda k: direct(schedules[k], steps[k]), schedules)
+    if mode == "jit_argument":
+        return peers.each(
+            _call_with_steps, {k: (s, steps[k]) for k, s in schedules.items()}
+        )
+    try:
+        return jax.device_get(
+            jax.jit(lambda t: {k: s(t[k]) for k, s in schedules.items()})(steps)
+        )
+    except Exception:  # noqa: BLE001 - found again key by key
+        return _one_by_one(
+            lambda k: np.asarray(jax.jit(schedules[k])(steps[k])), schedules
+        )
 
 
 def optax_values(schedule, steps):
@@ -144,29 +196,45 @@ def _expected(name):
     return exact(steps.astype(np.int64))
 
 
+@functools.cache
+def _where_optax_loses(mode):
+    """jaxdecay's values of every case above (``evaluate_each``)."""
+    return evaluate_each(
+        mode,
+        {name: case[0] for name, case in OPTAX_LOSES.items()},
+        {name: case[2] for name, case in OPTAX_LOSES.items()},
+    )
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", list(OPTAX_LOSES))
-def test_accurate_where_optax_is_not(name, evaluate):
-    schedule, _, steps, _, _ = OPTAX_LOSES[name]
-    ref.assert_close(evaluate(schedule, steps), _expected(name), rtol=RTOL)
+def test_accurate_where_optax_is_not(name, mode):
+    got = peers.outcome(_where_optax_loses(mode)[name])
+    ref.assert_close(got, _expected(name), rtol=RTOL)
 
 
 @pytest.mark.parametrize("name", list(OPTAX_LOSES))
 def test_optax_error_is_larger_than_ours(name):
     """The same steps through optax (eagerly: jitting a schedule of 1000 scales
-    takes optax seconds to compile): its float32 error is far above ours."""
-    schedule, twin, steps, _, optax_error_above = OPTAX_LOSES[name]
+    takes optax seconds to compile): its float32 error is far above ours
+    (jitted, the schedule an argument)."""
+    _, twin, steps, _, optax_error_above = OPTAX_LOSES[name]
     expected = _expected(name)
-    ours = max_rel_error(_jit_call(schedule, steps), expected)
+    ours = max_rel_error(
+        peers.outcome(_where_optax_loses("jit_argument")[name]), expected
+    )
     theirs = max_rel_error(optax_values(twin, steps), expected)
     assert ours <= RTOL < optax_error_above < theirs, (ours, theirs)
 
 
-def test_1000_scales_never_pick_a_wrong_piece(evaluate):
+@pytest.mark.parametrize("mode", MODES)
+def test_1000_scales_never_pick_a_wrong_piece(mode):
     """Adjacent pieces differ by 1e-3 relative: the piece recovered from each
     value is the exact one (a searchsorted in integers)."""
-    steps = _scale_steps()
+    name = "piecewise_constant-1000-scales"
+    steps = OPTAX_LOSES[name][2]  # _scale_steps()
     pieces = np.searchsorted(np.array(sorted(SCALES)), steps, side="right")
-    got = evaluate(OPTAX_LOSES["piecewise_constant-1000-scales"][0], steps)
+    got = peers.outcome(_where_optax_loses(mode)[name])
     recovered = np.rint(np.log(np.asarray(got, np.float64)) / np.log(0.999))
     np.testing.assert_array_equal(recovered, pieces)
     # The reference agrees with the closed form 0.999 ** piece.
@@ -343,12 +411,22 @@ EXACT = {
 }
 
 
+@functools.cache
+def _exact(mode):
+    """Every case above at the steps of its table (``evaluate_each``)."""
+    return evaluate_each(
+        mode,
+        {name: schedule for name, (schedule, _) in EXACT.items()},
+        {name: np.array(list(table), np.int32) for name, (_, table) in EXACT.items()},
+    )
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", list(EXACT))
-def test_step_arithmetic_is_exact_at_large_int32_steps(name, evaluate):
-    schedule, table = EXACT[name]
-    steps = np.array(list(table), np.int32)
+def test_step_arithmetic_is_exact_at_large_int32_steps(name, mode):
+    _, table = EXACT[name]
     chex.assert_trees_all_close(
-        evaluate(schedule, steps),
+        peers.outcome(_exact(mode)[name]),
         np.array(list(table.values())),
         rtol=RTOL,
         atol=0.0,  # the exact values 0.0 in the table must come out exactly 0
@@ -416,14 +494,23 @@ CONTINUOUS = {
 }
 
 
+@functools.cache
+def _continuous(mode):
+    """Every case above at ``LARGE_STEPS`` (``evaluate_each``)."""
+    schedules = _one_by_one(
+        lambda name: getattr(jd, name.split("-")[0])(**CONTINUOUS[name][0]),
+        CONTINUOUS,
+    )
+    return evaluate_each(mode, schedules, dict.fromkeys(CONTINUOUS, LARGE_STEPS))
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", list(CONTINUOUS))
-def test_continuous_decay_at_large_steps(name, evaluate):
+def test_continuous_decay_at_large_steps(name, mode):
     kwargs, rtol = CONTINUOUS[name]
     kind = name.split("-")[0]
     expected = ref.values(getattr(ref, kind)(**kwargs), LARGE_STEPS)
-    ref.assert_close(
-        evaluate(getattr(jd, kind)(**kwargs), LARGE_STEPS), expected, rtol=rtol
-    )
+    ref.assert_close(peers.outcome(_continuous(mode)[name]), expected, rtol=rtol)
 
 
 # ---------------------------------------------------------------------------

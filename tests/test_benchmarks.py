@@ -1,42 +1,53 @@
 """The benchmark scripts run: ``benchmarks/run_all.py --quick`` runs every
 script in its tiny configuration, exits 0 and writes its results table; each
 script's JSON holds what the table shows.  No timing is asserted (that is the
-scripts' job, not the test suite's)."""
+scripts' job, not the test suite's).
 
+Both run in this process (``run_all.py --quick`` itself starts a process for
+the one-core train step only), with standard dtype promotion as in a script's
+own process; the JAX settings the scripts change (the default device) are put
+back afterwards."""
+
+import contextlib
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
+import jax
 import pytest
 
+from tests import scripts
+
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
-ENV = dict(os.environ, JAX_PLATFORMS="cpu")
+
+
+@contextlib.contextmanager
+def as_a_script():
+    """What a script's own process would have: standard dtype promotion and the
+    benchmarks' directory on ``sys.path``; the JAX settings that ``--device``
+    sets, and ``sys.path``, are restored on the way out."""
+    saved = {k: getattr(jax.config, k) for k in ("jax_platforms", "jax_default_device")}
+    path = list(sys.path)
+    sys.path.insert(0, str(BENCH))
+    try:
+        with jax.numpy_dtype_promotion("standard"):
+            yield
+    finally:
+        sys.path[:] = path
+        for key, value in saved.items():
+            jax.config.update(key, value)
 
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("bench")
     out, data = tmp / "results.md", tmp / "json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH / "run_all.py"),
-            "--quick",
-            "--device",
-            "cpu",
-            "--out",
-            str(out),
-            "--json-dir",
-            str(data),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env=ENV,
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    with as_a_script():
+        run_all = scripts.load(BENCH / "run_all.py")
+        code = run_all.main(
+            ["--quick", "--device", "cpu", "--out", str(out), "--json-dir", str(data)]
+        )
+    assert code == 0, out.read_text()[-8000:]
     return out.read_text(), data
 
 
@@ -127,13 +138,10 @@ def test_numerics(quick_run):
         assert not r["jaxdecay_wrong_levels"]
 
 
-def test_accuracy_script_runs():
-    proc = subprocess.run(
-        [sys.executable, str(BENCH / "accuracy.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=ENV,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "| case | optax 0.2.8 max rel. error |" in proc.stdout
+def test_accuracy_script_runs(capsys):
+    with as_a_script():
+        scripts.load(BENCH / "accuracy.py").main(["--quick"])
+    out = capsys.readouterr().out
+    assert "| case | optax 0.2.8 max rel. error |" in out
+    rows = [line for line in out.splitlines() if line.startswith("| ")]
+    assert len(rows) == 10  # the header and the 9 cases

@@ -91,7 +91,9 @@ def test_table_holds_the_schedules_values(capsys):
 
 def test_durations_resolve_with_the_runs_figures(capsys):
     spec = "wsd(3e-4, '1%', '*', '20%')"
-    out = ok(capsys, "show", spec, "--total-steps", "10000")
+    # --width 40, as in test_show_draws_a_chart_and_the_key_points: the chart's
+    # steps have the shape already compiled.
+    out = ok(capsys, "show", spec, "--total-steps", "10000", "--width", "40")
     assert out.startswith(
         "warmup_stable_decay(peak_value=0.0003, warmup_steps=100, stable_steps=7900,"
         " decay_steps=2000)"
@@ -299,19 +301,20 @@ def test_trillions_of_steps_with_x64(capsys):
 
 
 def test_plot_marks_breakpoints_and_labels():
-    lr = jd.warmup_stable_decay(1.0, 100, 500, 200)
-    fig = jd.plot({"wsd": lr, "cos": "cosine_decay(1.0, 800)"}, steps=800, log=True)
+    # 1000 steps, as in the plots above: arrays of the shapes already compiled.
+    lr = jd.warmup_stable_decay(1.0, 100, 500, 400)
+    fig = jd.plot({"wsd": lr, "cos": "cosine_decay(1.0, 1000)"}, steps=1000, log=True)
     ax = fig.axes[0]
     lines = ax.get_lines()
     assert [line.get_label() for line in lines[:2]] == ["wsd", "cos"]
     marks = lines[2]
-    assert list(marks.get_xdata()) == [0, 100, 600, 799]
+    assert list(marks.get_xdata()) == [0, 100, 600, 999]
     chex.assert_trees_all_close(
-        np.asarray(marks.get_ydata(), np.float32), lr(np.array([0, 100, 600, 799]))
+        np.asarray(marks.get_ydata(), np.float32), lr(np.array([0, 100, 600, 999]))
     )
     assert ax.get_yscale() == "log"
     chex.assert_trees_all_close(
-        np.asarray(lines[0].get_ydata(), np.float32), lr(np.arange(800))
+        np.asarray(lines[0].get_ydata(), np.float32), lr(np.arange(1000))
     )
 
 

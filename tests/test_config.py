@@ -13,7 +13,7 @@ import ml_collections
 import numpy as np
 import pytest
 import yaml
-from catalog import CATALOG
+from catalog import CATALOG, int_steps
 from hypothesis import given, settings
 
 import jaxdecay as jd
@@ -32,6 +32,21 @@ def _saveable(schedule) -> bool:
 EXAMPLES = [e for e in CATALOG if _saveable(e.make())]
 UNSAVEABLE = [e for e in CATALOG if not _saveable(e.make())]
 
+# Schedules are evaluated (eagerly) on one fixed shape of steps, shared by
+# every test here: each eager operation then compiles once for the whole
+# catalog, not once per example's own length.  The first 1024 steps cover every
+# example's horizon; int_steps(example) adds 512 more.
+N_STEPS = 1536
+_BELOW = np.arange(N_STEPS - 512, dtype=np.int32)
+
+
+def _round_trip_steps(example) -> np.ndarray:
+    """Every step below the longest horizon of the catalog (so every step
+    below ``example.horizon``), then ``int_steps(example)``: negative steps,
+    each breakpoint and its neighbours, an even spread and far-away steps."""
+    assert example.horizon <= len(_BELOW), example
+    return np.r_[_BELOW, int_steps(example)]
+
 
 def test_most_of_the_catalog_is_saveable():
     # Only schedules that wrap Python callables are left out, and they say so.
@@ -46,14 +61,15 @@ def test_config_round_trips_through_json_and_yaml(example):
     s = example.make()
     config = s.to_config()
     assert config["name"] in jd.__all__
+    steps = _round_trip_steps(example)
+    want = s(steps)
     for text, load in (
         (json.dumps(config), json.loads),
         (yaml.safe_dump(config), yaml.safe_load),
     ):
         back = jd.from_config(load(text))
         assert back == s, (config, back)
-        steps = np.arange(example.horizon)
-        chex.assert_trees_all_close(back(steps), s(steps), rtol=0, atol=0)
+        chex.assert_trees_all_close(back(steps), want, rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.id)
@@ -128,7 +144,7 @@ def test_random_compositions_round_trip(schedule):
     back = jd.from_config(json.loads(json.dumps(config)))
     assert back == schedule
     assert jd.parse(repr(schedule)) == schedule
-    steps = np.arange(0, 120, 7)
+    steps = np.arange(N_STEPS, dtype=np.int32)  # the round trips' shape of steps
     chex.assert_trees_all_close(back(steps), schedule(steps), rtol=0, atol=0)
 
 

@@ -23,6 +23,19 @@ def _cases():
     yield np.cumsum(rng.integers(1, 200, 1000))
 
 
+# Steps per case (padded by repeating the last one): the programs taking the
+# steps as an argument, and the steps' transfer, compile once per shape.
+N_STEPS = 16384
+N_SCALARS = 50
+
+
+# Traced boundaries (vmap over parameters): compare-all or binary search; the
+# boundaries are an argument, so cases with as many boundaries share a program.
+@jax.jit
+def _traced_boundaries(b, n):
+    return num.count_at_most(b, n)
+
+
 @pytest.mark.parametrize("b", list(_cases()), ids=lambda b: f"n{len(b)}")
 def test_count_at_most_matches_searchsorted(b):
     rng = np.random.default_rng(1)
@@ -30,17 +43,24 @@ def test_count_at_most_matches_searchsorted(b):
         [b - 1, b, b + 1, [0, INT_MAX - 1, INT_MAX], rng.integers(0, INT_MAX, 200)]
     )
     steps = np.unique(np.clip(steps, 0, INT_MAX)).astype(np.int32)
+    assert steps.size <= N_STEPS
+    steps = np.pad(steps, (0, N_STEPS - steps.size), mode="edge")
     want = np.searchsorted(b, steps, side="right")
-    # Array of steps, concrete boundaries (table path unless too clustered).
-    got = jax.jit(lambda n: num.count_at_most(b, n))(jnp.asarray(steps))
+
+    # Concrete boundaries (table path unless too clustered): an array of steps,
+    # and scalar steps (one at a time, in a loop), in one program.
+    @jax.jit
+    def concrete(n, scalars):
+        return num.count_at_most(b, n), jax.lax.map(
+            lambda t: num.count_at_most(b, t), scalars
+        )
+
+    got, got_scalars = concrete(steps, steps[:N_SCALARS])
     np.testing.assert_array_equal(np.asarray(got), want)
-    # Scalar steps.
-    f = jax.jit(lambda n: num.count_at_most(b, n))
-    for s, w in zip(steps[:50], want[:50], strict=True):
-        assert int(f(jnp.int32(s))) == w
-    # Traced boundaries (vmap over parameters): compare-all or binary search.
-    g = jax.jit(lambda bb, n: num.count_at_most(bb, n))
-    got = g(jnp.asarray(np.minimum(b, INT_MAX), jnp.int32), jnp.asarray(steps))
+    assert got_scalars.shape == (N_SCALARS,)  # one scalar result per step
+    np.testing.assert_array_equal(np.asarray(got_scalars), want[:N_SCALARS])
+    # Traced boundaries.
+    got = _traced_boundaries(np.minimum(b, INT_MAX).astype(np.int32), steps)
     np.testing.assert_array_equal(np.asarray(got), want)
 
 

@@ -35,9 +35,33 @@ STEPS = np.r_[
 FLOAT_STEPS = np.r_[np.arange(0, 130) + 0.25, np.arange(0, 130, 15) + 0.75]
 
 
-def close(got, want, rtol, atol=0.0):
+def padded(steps, dtype=np.int32):
+    """``steps`` repeated at its last entry up to the shape of ``STEPS``: the
+    eager evaluations of a few steps reuse the operations eager dispatch
+    compiled for ``STEPS`` (int32) and ``FLOAT_STEPS`` (float32)."""
+    steps = np.asarray(steps, dtype)
+    assert steps.size <= STEPS.size
+    return np.r_[steps, np.full(STEPS.size - steps.size, steps[-1], dtype)]
+
+
+def at_steps(schedule, steps, dtype=np.int32):
+    """The eager values of ``schedule`` at a few ``steps`` (one shape: padded)."""
+    return np.asarray(schedule(padded(steps, dtype)))[: np.size(steps)]
+
+
+def all_at(schedules):
+    """One jitted program (the schedules closed over: their constants folded as
+    in ``jax.jit(schedule)``) giving every schedule's values at its argument."""
+    return jax.jit(lambda t: [s(t) for s in schedules])
+
+
+def close(got, want, rtol, atol=0.0, msg=""):
     chex.assert_trees_all_close(
-        np.asarray(got, np.float64), np.asarray(want, np.float64), rtol=rtol, atol=atol
+        np.asarray(got, np.float64),
+        np.asarray(want, np.float64),
+        rtol=rtol,
+        atol=atol,
+        custom_message=str(msg),
     )
 
 
@@ -70,21 +94,24 @@ POWER = [
 class PowerDecay(chex.TestCase):
     @chex.variants(with_jit=True, without_jit=True)
     def test_matches_the_formula_at_every_int32_step(self):
-        for args, ref in POWER[:3]:
-            s = power_decay(*args)
-            got = self.variant(s)(jnp.asarray(STEPS, jnp.int32))
+        # All the schedules in one call (one program per kind of step).
+        call = self.variant(lambda t: [power_decay(*args)(t) for args, _ in POWER[:3]])
+        ints = call(jnp.asarray(STEPS, jnp.int32))
+        floats = call(jnp.asarray(FLOAT_STEPS, jnp.float32))
+        for (args, ref), got_int, got_float in zip(
+            POWER[:3], ints, floats, strict=True
+        ):
             # float32 within 3e-7 relative: the rounding of exp and of the result
-            close(got, ref(STEPS), rtol=3e-7)
-            got = self.variant(s)(jnp.asarray(FLOAT_STEPS, jnp.float32))
-            close(got, ref(FLOAT_STEPS.astype(np.float32)), rtol=3e-7)
+            close(got_int, ref(STEPS), rtol=3e-7, msg=args)
+            close(got_float, ref(FLOAT_STEPS.astype(np.float32)), rtol=3e-7, msg=args)
 
 
 def test_power_decay_huge_steps_and_extreme_timescales_stay_accurate():
     rng = np.random.default_rng(0)
     steps = np.r_[STEPS, rng.integers(2**24, TOP, 1861)]  # 2000 in all
-    for args, ref in POWER:
-        got = jax.jit(power_decay(*args))(steps.astype(np.int32))
-        close(got, ref(steps), rtol=3e-7)
+    got = all_at([power_decay(*args) for args, _ in POWER])(steps.astype(np.int32))
+    for (args, ref), values in zip(POWER, got, strict=True):
+        close(values, ref(steps), rtol=3e-7, msg=args)
 
 
 def test_power_decay_vmap_over_steps_and_parameters():
@@ -100,7 +127,7 @@ def test_power_decay_vmap_over_steps_and_parameters():
     got = jax.jit(jax.vmap(at))(taus, powers, begins)
     want = [
         r_power(2.0, float(a), float(b), int(c))(STEPS[:130])
-        for a, b, c in zip(taus, powers, begins, strict=True)
+        for a, b, c in zip(*map(np.asarray, (taus, powers, begins)), strict=True)
     ]
     # traced parameters: constants in float32 (a few ulp)
     close(got, np.stack(want), rtol=2e-6)
@@ -135,29 +162,33 @@ TANH = [
 class TanhDecay(chex.TestCase):
     @chex.variants(with_jit=True, without_jit=True)
     def test_matches_the_formula_at_every_int32_step(self):
-        for args, ref in TANH[:3]:
-            s = tanh_decay(*args)
-            got = self.variant(s)(jnp.asarray(STEPS, jnp.int32))
-            close(got, ref(STEPS), rtol=3e-7, atol=1e-37)
-            got = self.variant(s)(jnp.asarray(FLOAT_STEPS, jnp.float32))
-            close(got, ref(FLOAT_STEPS.astype(np.float32)), rtol=3e-7, atol=1e-37)
+        call = self.variant(lambda t: [tanh_decay(*args)(t) for args, _ in TANH[:3]])
+        ints = call(jnp.asarray(STEPS, jnp.int32))
+        floats = call(jnp.asarray(FLOAT_STEPS, jnp.float32))
+        for (args, ref), got_int, got_float in zip(TANH[:3], ints, floats, strict=True):
+            close(got_int, ref(STEPS), rtol=3e-7, atol=1e-37, msg=args)
+            want = ref(FLOAT_STEPS.astype(np.float32))
+            close(got_float, want, rtol=3e-7, atol=1e-37, msg=args)
 
 
 def test_tanh_decay_long_decays_and_wide_bounds():
-    for args, ref in TANH[3:]:
-        s = jax.jit(tanh_decay(*args))
-        close(s(jnp.asarray(STEPS, jnp.int32)), ref(STEPS), rtol=3e-7, atol=1e-37)
-        got = s(jnp.asarray(FLOAT_STEPS, jnp.float32))
-        close(got, ref(FLOAT_STEPS.astype(np.float32)), rtol=3e-7, atol=1e-37)
+    call = all_at([tanh_decay(*args) for args, _ in TANH[3:]])
+    ints = call(jnp.asarray(STEPS, jnp.int32))
+    floats = call(jnp.asarray(FLOAT_STEPS, jnp.float32))
+    for (args, ref), got_int, got_float in zip(TANH[3:], ints, floats, strict=True):
+        close(got_int, ref(STEPS), rtol=3e-7, atol=1e-37, msg=args)
+        want = ref(FLOAT_STEPS.astype(np.float32))
+        close(got_float, want, rtol=3e-7, atol=1e-37, msg=args)
 
 
 def test_tanh_decay_holds_end_value_from_T_and_matches_timm_shape():
     s = tanh_decay(1.0, 100, end_value=0.01)
-    assert float(s(100)) == pytest.approx(0.01, rel=1e-7)
-    assert float(s(TOP)) == pytest.approx(0.01, rel=1e-7)
+    at_100, at_top, at_70 = at_steps(s, [100, TOP, 70])
+    assert float(at_100) == pytest.approx(0.01, rel=1e-7)
+    assert float(at_top) == pytest.approx(0.01, rel=1e-7)
     # timm: lb (1 - t/T) + ub t/T, halfway between the bounds at t = 0.7 T
-    assert float(s(70)) == pytest.approx(0.505, rel=1e-6)
-    assert float(s(99.5)) > float(s(100))
+    assert float(at_70) == pytest.approx(0.505, rel=1e-6)
+    assert at_steps(s, [99.5], np.float32)[0] > at_100
 
 
 def test_tanh_decay_vmap_over_parameters():
@@ -170,7 +201,7 @@ def test_tanh_decay_vmap_over_parameters():
     got = jax.jit(jax.vmap(at))(lbs, ubs, Ts)
     want = [
         r_tanh(1.0, int(T), 0.1, float(a), float(b))(STEPS[:130])
-        for a, b, T in zip(lbs, ubs, Ts, strict=True)
+        for a, b, T in zip(*map(np.asarray, (lbs, ubs, Ts)), strict=True)
     ]
     close(got, np.stack(want), rtol=2e-6)
     s = tanh_decay(1.0, 100)
@@ -199,60 +230,76 @@ WARPS = [
 class Warp(chex.TestCase):
     @chex.variants(with_jit=True, without_jit=True)
     def test_matches_the_formula(self):
-        for k, P, inner, ref in WARPS[:3]:
-            s = warp(inner, k, P)
+        call = self.variant(lambda t: [warp(i, k, P)(t) for k, P, i, _ in WARPS[:3]])
+        ints = call(jnp.asarray(STEPS, jnp.int32))
+        floats = call(jnp.asarray(FLOAT_STEPS, jnp.float32))
+        for (k, P, _, ref), got_int, got_float in zip(
+            WARPS[:3], ints, floats, strict=True
+        ):
             want = r_warp(ref, k, P)
-            got = self.variant(s)(jnp.asarray(STEPS, jnp.int32))
             # the warped step carries ~3e-7 relative (of the period): the
             # value moves by at most its slope times that
-            close(got, want(STEPS), rtol=0, atol=2e-6)
-            got = self.variant(s)(jnp.asarray(FLOAT_STEPS, jnp.float32))
-            close(got, want(FLOAT_STEPS.astype(np.float32)), rtol=0, atol=2e-6)
+            close(got_int, want(STEPS), rtol=0, atol=2e-6, msg=(k, P))
+            want = want(FLOAT_STEPS.astype(np.float32))
+            close(got_float, want, rtol=0, atol=2e-6, msg=(k, P))
 
 
 def test_warp_identity_and_short_periods():
-    for k, P, inner, ref in WARPS[3:]:
-        s, want = jax.jit(warp(inner, k, P)), r_warp(ref, k, P)
-        close(s(jnp.asarray(STEPS, jnp.int32)), want(STEPS), rtol=0, atol=2e-6)
-        got = s(jnp.asarray(FLOAT_STEPS, jnp.float32))
-        close(got, want(FLOAT_STEPS.astype(np.float32)), rtol=0, atol=2e-6)
+    call = all_at([warp(inner, k, P) for k, P, inner, _ in WARPS[3:]])
+    ints = call(jnp.asarray(STEPS, jnp.int32))
+    floats = call(jnp.asarray(FLOAT_STEPS, jnp.float32))
+    for (k, P, _, ref), got_int, got_float in zip(WARPS[3:], ints, floats, strict=True):
+        want = r_warp(ref, k, P)
+        close(got_int, want(STEPS), rtol=0, atol=2e-6, msg=(k, P))
+        want = want(FLOAT_STEPS.astype(np.float32))
+        close(got_float, want, rtol=0, atol=2e-6, msg=(k, P))
 
 
 def test_warped_step_accuracy_and_period():
     """The warped position itself, read through linear(0, P, P) (its value is
     its step), against the float64 formula: about 3e-7 relative, and never
     past the end of its period."""
-    for k, P in [(0.5, 1000), (0.1, 10**5), (4.0, 2**29)]:
-        s = warp(jd.linear(0.0, float(P), P), k, P)
-        t = np.r_[np.arange(0, 1000), np.linspace(0, P - 1, 1000)].astype(np.int64)
-        got = np.asarray(jax.jit(s)(t.astype(np.int32)), np.float64)
+    cases = [(0.5, 1000), (0.1, 10**5), (4.0, 2**29)]
+    # in the second half of the period, the distance to its end is as
+    # accurate (a cosine near its end reads it): linear(P, 0, P) is P - t.
+    # Every case, both ways, in one program (each evaluated at all its steps).
+    steps = [
+        np.r_[np.arange(0, 1000), np.linspace(0, P - 1, 1000)].astype(np.int64)
+        for _, P in cases
+    ]
+    ways = [
+        warp(jd.linear(a, b, P), k, P)
+        for k, P in cases
+        for a, b in ((0.0, float(P)), (float(P), 0.0))
+    ]
+    got = jax.jit(lambda ts: [s(ts[i // 2]) for i, s in enumerate(ways)])(
+        [t.astype(np.int32) for t in steps]
+    )
+    for i, ((k, P), t) in enumerate(zip(cases, steps, strict=True)):
+        up, left = (np.asarray(g, np.float64) for g in got[2 * i : 2 * i + 2])
         want = r_warp(lambda x: x, k, P)(t)
         big = want > 1e-20  # below: the linear's own underflow
-        close(got[big], want[big], rtol=3e-7)
-        # in the second half of the period, the distance to its end is as
-        # accurate (a cosine near its end reads it): linear(P, 0, P) is P - t
-        left = warp(jd.linear(float(P), 0.0, P), k, P)
+        close(up[big], want[big], rtol=3e-7, msg=(k, P))
         late = want >= P / 2
-        got = np.asarray(jax.jit(left)(t[late].astype(np.int32)), np.float64)
         d = P - want[late]
-        close(got[d > 0], d[d > 0], rtol=4e-7)
+        close(left[late][d > 0], d[d > 0], rtol=4e-7, msg=(k, P))
     # a warped step that rounds up to the end of its period stays in it (at
     # 2**29 the rounding is ~100 steps): the next cycle does not start early
     for k in (1.5, 4.0):
         s = warp(jd.cosine_restarts(1.0, 2**29), k, 2**29)
-        end, start = np.asarray(s(np.asarray([2**29 - 1, 2**29])))
+        end, start = at_steps(s, [2**29 - 1, 2**29])
         assert end < 1e-6 and start == 1.0
 
 
 def test_warp_periods_restart_and_the_top_step():
     s = warp(jd.cosine_restarts(1.0, 100), 2.0, 100)
     steps = np.asarray([99, 100, 200, TOP])
-    got = np.asarray(s(steps))
+    got = at_steps(s, steps)
     close(got, r_warp(r_restarts(1.0, 100), 2.0, 100)(steps), rtol=0, atol=2e-6)
     assert got[0] < 0.01 and got[1] == 1.0
     # k < 1 hurries: a warped step past the top of the step range saturates
     fast = warp(jd.linear(0.0, 2.0**40, 2**40), 0.5, 2**40)
-    top, mid = np.asarray(fast(np.asarray([TOP, 2**20])), np.float64)
+    top, mid = at_steps(fast, [TOP, 2**20]).astype(np.float64)
     assert top == pytest.approx(float(TOP), rel=1e-6)
     assert mid == pytest.approx(2.0**30, rel=3e-7)
 
@@ -266,7 +313,10 @@ def test_warp_vmap_and_traced_k():
         return warp(jd.cosine_decay(1.0, 100), k, 100)(jnp.arange(0, 130))
 
     got = jax.jit(jax.vmap(at))(ks)
-    want = [r_warp(r_cosine(1.0, 100), float(k), 100)(np.arange(130)) for k in ks]
+    want = [
+        r_warp(r_cosine(1.0, 100), float(k), 100)(np.arange(130))
+        for k in np.asarray(ks)
+    ]
     close(got, np.stack(want), rtol=0, atol=3e-6)
 
 
@@ -310,21 +360,31 @@ RESTARTS = [
 class Restarts(chex.TestCase):
     @chex.variants(with_jit=True, without_jit=True)
     def test_cycle_limit_and_peak_mode_match_the_formula(self):
-        for kwargs, args, rkw in RESTARTS[:3]:
-            s = jd.cosine_restarts(*args, **kwargs)
+        call = self.variant(
+            lambda t: [jd.cosine_restarts(*a, **kw)(t) for kw, a, _ in RESTARTS[:3]]
+        )
+        ints = call(jnp.asarray(STEPS, jnp.int32))
+        floats = call(jnp.asarray(FLOAT_STEPS, jnp.float32))
+        for (kwargs, args, rkw), got_int, got_float in zip(
+            RESTARTS[:3], ints, floats, strict=True
+        ):
             ref = r_restarts(*args, **rkw)
-            got = self.variant(s)(jnp.asarray(STEPS, jnp.int32))
-            close(got, ref(STEPS), rtol=2e-6, atol=1e-7)
-            got = self.variant(s)(jnp.asarray(FLOAT_STEPS, jnp.float32))
-            close(got, ref(FLOAT_STEPS.astype(np.float32)), rtol=2e-6, atol=1e-7)
+            close(got_int, ref(STEPS), rtol=2e-6, atol=1e-7, msg=kwargs)
+            want = ref(FLOAT_STEPS.astype(np.float32))
+            close(got_float, want, rtol=2e-6, atol=1e-7, msg=kwargs)
 
 
 def test_restarts_fractional_and_long_limits():
-    for kwargs, args, rkw in RESTARTS[3:]:
-        s, ref = jax.jit(jd.cosine_restarts(*args, **kwargs)), r_restarts(*args, **rkw)
-        close(s(jnp.asarray(STEPS, jnp.int32)), ref(STEPS), rtol=2e-6, atol=1e-7)
-        got = s(jnp.asarray(FLOAT_STEPS, jnp.float32))
-        close(got, ref(FLOAT_STEPS.astype(np.float32)), rtol=2e-6, atol=1e-7)
+    call = all_at([jd.cosine_restarts(*a, **kw) for kw, a, _ in RESTARTS[3:]])
+    ints = call(jnp.asarray(STEPS, jnp.int32))
+    floats = call(jnp.asarray(FLOAT_STEPS, jnp.float32))
+    for (kwargs, args, rkw), got_int, got_float in zip(
+        RESTARTS[3:], ints, floats, strict=True
+    ):
+        ref = r_restarts(*args, **rkw)
+        close(got_int, ref(STEPS), rtol=2e-6, atol=1e-7, msg=kwargs)
+        want = ref(FLOAT_STEPS.astype(np.float32))
+        close(got_float, want, rtol=2e-6, atol=1e-7, msg=kwargs)
 
 
 def test_restarts_defaults_unchanged_and_modes_agree_where_they_should():
@@ -357,7 +417,7 @@ def test_restarts_settles_breakpoints_and_configs():
     with pytest.raises(ValueError, match="cycle_limit of at most 100,000"):
         jd.cosine_restarts(1.0, 1, period_mult=1.0000001)
     t = jd.cosine_restarts(1.0, 1, period_mult=1.0000001, cycle_limit=1000)
-    assert float(t(10**6)) == 0.0 and t.settles_at() == math.ceil(
+    assert at_steps(t, [10**6])[0] == 0.0 and t.settles_at() == math.ceil(
         sum(1.0000001**i for i in range(1000))
     )
     for value in (s, g, jd.cosine_restarts(1.0, 10, 2.0, 0.5, 0.1, 4, "peak")):
@@ -435,5 +495,5 @@ def test_power_decay_is_its_initial_value_exactly_before_it_starts():
     # (1 + 0)**-p is 1 for every timescale, even one far below 2**-62
     for tau in (1e-30, 1e-3, 1.0, 1e30):
         s = jd.power_decay(0.3, tau, power=0.7, transition_begin=5)
-        got = np.asarray(s(np.asarray([0, 3, 5])))
+        got = at_steps(s, [0, 3, 5])
         assert np.all(got == np.float32(0.3)), (tau, got)

@@ -4,7 +4,10 @@ reports a table, a JSON file and a figure with finite, consistent numbers.
 
 The full example's targets (R^2, 1% predictions, the optimized schedule beating
 cosine) need minutes of training; here the runs are tiny, so only the structure
-and the sanity of the numbers are checked.  In-process runs use standard dtype
+and the sanity of the numbers are checked.  The --quick run trains every
+schedule through its table of rates (all runs share one compiled training
+function); the full run's way, each schedule as it is, is checked by
+``test_a_zero_rate_leaves_the_model_alone``.  In-process runs use standard dtype
 promotion, as optax and flax need.
 """
 
@@ -149,11 +152,14 @@ def test_corpus_split_is_by_file_and_deterministic(example):
     assert len(a.train) + len(a.held_out) == sum(f.stat().st_size for f in files)
 
 
-def test_a_zero_rate_leaves_the_model_alone(example):
+def test_a_zero_rate_leaves_the_model_alone(example, quick):
     """With the rate 0 the held-out loss stays at the initial model's; with a
-    positive rate it falls; the same seed gives the same losses."""
+    positive rate it falls; the same seed gives the same losses.  The schedules
+    go to the training function as they are (the --quick run gave it tables of
+    rates); the trainer is the --quick run's, whose model is compiled already."""
     cfg = example.QUICK
-    trainer = example.Trainer(cfg, example.load_corpus())
+    trainer = quick[0]["_objects"]["trainer"]
+    assert trainer.cfg == cfg
     with jax.numpy_dtype_promotion("standard"):
         still = trainer.train("zero", jd.constant(0.0), 20, seed=3, show=False)
         moving = trainer.train("lr", jd.constant(cfg.peak), 20, seed=3, show=False)

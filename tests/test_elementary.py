@@ -5,6 +5,8 @@ step's update kernels (adds no kernel), which is why they exist."""
 
 from __future__ import annotations
 
+import functools
+
 import chex
 import jax
 import jax.numpy as jnp
@@ -56,6 +58,16 @@ def _inputs(dtype):
     return x[(np.abs(x) >= np.finfo(dtype).tiny) | (x == 0)]  # no subnormals
 
 
+@functools.cache
+def _jitted_values(dtype):
+    """Every function of FUNCTIONS at ``_inputs(dtype)``, jitted: one program
+    per dtype computes them all (each test below reads its own)."""
+    with jax.enable_x64(dtype == np.float64), np.errstate(all="ignore"):
+        x = jnp.asarray(_inputs(dtype))
+        values = jax.jit(lambda x: {k: f[0](x) for k, f in FUNCTIONS.items()})(x)
+        return {k: np.asarray(v) for k, v in values.items()}
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "x64"])
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
 def test_accuracy_in_ulps(name, dtype):
@@ -63,7 +75,7 @@ def test_accuracy_in_ulps(name, dtype):
     with jax.enable_x64(dtype == np.float64), np.errstate(all="ignore"):
         x = _inputs(dtype)
         want = ref(x.astype(np.float64))
-        got = jax.jit(fn)(jnp.asarray(x))
+        got = _jitted_values(dtype)[name]
         assert got.dtype == dtype
         errors = _ulps(got, want, dtype)
         assert errors.size > 5000
@@ -102,10 +114,15 @@ def test_special_values_follow_jnp(dtype):
     specials = np.asarray([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 2.0], dtype)
     with jax.enable_x64(dtype == np.float64), np.errstate(all="ignore"):
         x = jnp.asarray(specials)
-        for name, (fn, _, _, _) in FUNCTIONS.items():
-            jnp_fn = getattr(jnp, name, None) or jnp.reciprocal
-            want = np.asarray(jnp_fn(x))
-            got = np.asarray(jax.jit(fn)(x))
+        # One jitted program per dtype computes every function and its jnp twin.
+        pairs = jax.jit(
+            lambda x: {
+                name: (fn(x), (getattr(jnp, name, None) or jnp.reciprocal)(x))
+                for name, (fn, _, _, _) in FUNCTIONS.items()
+            }
+        )(x)
+        for name, (got, want) in pairs.items():
+            got, want = np.asarray(got), np.asarray(want)
             np.testing.assert_array_equal(got[:5], want[:5], err_msg=name)
             np.testing.assert_allclose(got[5:], want[5:], rtol=3e-7, err_msg=name)
             signed = ~np.isnan(want)  # (a NaN's sign means nothing)
@@ -161,16 +178,26 @@ def test_integer_division_is_exact_for_every_step():
                     assert [int(v) for v in np.asarray(r)] == [v % k for v in ints]
 
 
+def _t(n):
+    return n.astype(jnp.float32) * 0.37 + 1.5
+
+
+def _rate_kernels(fn):
+    """Kernels a jitted adamw step with the rate ``fn(count)`` runs."""
+    with jax.numpy_dtype_promotion("standard"):  # optax mixes weak types
+        return kernels(optax.adamw(lambda n: 1e-3 * fn(_t(n))))
+
+
+@functools.cache
+def _polynomial_rate_kernels():
+    """The reference of every count below, a polynomial rate: compiled once."""
+    return _rate_kernels(lambda t: t * t)
+
+
 def _kernels(fn):
     """Kernels a jitted adamw step with the rate ``fn(count)`` runs beyond
     one with a polynomial rate."""
-
-    def t(n):
-        return n.astype(jnp.float32) * 0.37 + 1.5
-
-    with jax.numpy_dtype_promotion("standard"):  # optax mixes weak types
-        rate = kernels(optax.adamw(lambda n: 1e-3 * fn(t(n))))
-        return rate - kernels(optax.adamw(lambda n: 1e-3 * (t(n) * t(n))))
+    return _rate_kernels(fn) - _polynomial_rate_kernels()
 
 
 @pytest.mark.parametrize(

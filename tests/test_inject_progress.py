@@ -1,6 +1,7 @@
 """jaxdecay.inject(..., progress="tokens" | "samples"): schedules of the tokens
 (samples) consumed, an exact two-word count in the state."""
 
+import functools
 import pickle
 
 import chex
@@ -413,7 +414,9 @@ def test_a_checkpoint_resumes_bit_identically(how):
 # -- cost ------------------------------------------------------------------------
 
 
-def _kernels(tx, **extra):
+@functools.cache
+def _bench_common():
+    """benchmarks/_common.py, loaded once (it counts the kernels)."""
     import importlib.util
     from pathlib import Path
 
@@ -421,7 +424,19 @@ def _kernels(tx, **extra):
     spec = importlib.util.spec_from_file_location("bench_common", path)
     common = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(common)
-    params = {"w1": jnp.ones((8, 8)), "b1": jnp.zeros(8), "w2": jnp.ones((8, 1))}
+    return common
+
+
+def _kernels(tx, **extra):
+    """Kernels of a jitted training step, lowered from shapes and dtypes
+    alone (``jax.eval_shape``): nothing runs eagerly, only the step compiles.
+    Without ``extra`` the step takes the token count as a traced int32."""
+    f32 = jnp.float32
+    params = {
+        "w1": jax.ShapeDtypeStruct((8, 8), f32),
+        "b1": jax.ShapeDtypeStruct((8,), f32),
+        "w2": jax.ShapeDtypeStruct((8, 1), f32),
+    }
 
     def step(params, state, *n):
         grads = jax.tree.map(lambda p: 0.1 * p, params)
@@ -429,9 +444,11 @@ def _kernels(tx, **extra):
         updates, state = tx.update(grads, state, params, **kw)
         return optax.apply_updates(params, updates), state
 
-    args = (params, tx.init(params)) + ((jnp.int32(5),) if not extra else ())
+    args = (params, jax.eval_shape(tx.init, params))
+    if not extra:
+        args += (jax.ShapeDtypeStruct((), jnp.int32),)
     compiled = jax.jit(step, donate_argnums=(0, 1)).lower(*args).compile()
-    return common.kernels(compiled.as_text())
+    return _bench_common().kernels(compiled.as_text())
 
 
 @pytest.mark.usefixtures("_standard_promotion")

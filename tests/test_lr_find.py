@@ -1,5 +1,6 @@
 """The learning-rate range test: rates, smoothing, stopping, suggestion, plot."""
 
+import functools
 import sys
 
 import chex
@@ -116,6 +117,21 @@ def least_squares(scale):
     return step, curvature
 
 
+@functools.cache
+def least_squares_run(scale):
+    """The range test on ``least_squares(scale)`` from 1e-4 / L to 1e2 / L (100
+    steps), and L: run once, shared by the tests that read it."""
+    step, curvature = least_squares(scale)
+    result = lr_find(
+        step,
+        jnp.zeros(8),
+        min_value=1e-4 / curvature,
+        max_value=1e2 / curvature,
+        num_steps=100,
+    )
+    return result, curvature
+
+
 def test_suggestion_on_least_squares_lies_in_the_derived_band():
     """Gradient descent on a quadratic of largest curvature L.
 
@@ -130,14 +146,7 @@ def test_suggestion_on_least_squares_lies_in_the_derived_band():
     """
     suggestions = []
     for scale in (1.0, 10.0):
-        step, curvature = least_squares(scale)
-        result = lr_find(
-            step,
-            jnp.zeros(8),
-            min_value=1e-4 / curvature,
-            max_value=1e2 / curvature,
-            num_steps=100,
-        )
+        result, curvature = least_squares_run(scale)
         assert result.diverged and result.num_steps_run < 100
         assert 0.05 / curvature < result.suggestion < 2.0 / curvature
         assert result.rate_at_min > result.suggestion
@@ -361,10 +370,7 @@ def plt():
 
 @pytest.fixture(scope="module")
 def diverged_result():
-    step, curvature = least_squares(1.0)
-    return lr_find(
-        step, jnp.zeros(8), min_value=1e-4 / curvature, max_value=1e2 / curvature
-    )
+    return least_squares_run(1.0)[0]
 
 
 def test_plot_draws_raw_smoothed_and_the_suggestion(plt, diverged_result):

@@ -21,6 +21,7 @@ import optax
 import pytest
 
 import jaxdecay as jd
+from tests import peers
 from tests import reference as ref
 
 # optax computes in float32 with cancellations, (init - end) * (1 - t/T) + end
@@ -241,12 +242,24 @@ def optax_oracle(name):
     return optax_values(OPTAX_TWINS[name][1], OPTAX_STEPS)
 
 
-@pytest.mark.parametrize("name", list(OPTAX_TWINS))
-def test_agrees_with_optax(name, evaluate):
-    schedule, _ = OPTAX_TWINS[name]
-    chex.assert_trees_all_close(
-        evaluate(schedule, OPTAX_STEPS), optax_oracle(name), **OPTAX_TOL
+@functools.cache
+def _jitted_twins():
+    """Every twin under jit at ``OPTAX_STEPS``, from one jitted program
+    (``peers.each``), the schedules its arguments."""
+    return peers.each(
+        peers.call, {name: s for name, (s, _) in OPTAX_TWINS.items()}, OPTAX_STEPS
     )
+
+
+@pytest.mark.parametrize("mode", ["eager", "jit"])
+@pytest.mark.parametrize("name", list(OPTAX_TWINS))
+def test_agrees_with_optax(name, mode):
+    schedule, _ = OPTAX_TWINS[name]
+    if mode == "eager":
+        got = schedule(OPTAX_STEPS)
+    else:
+        got = peers.outcome(_jitted_twins()[name])
+    chex.assert_trees_all_close(got, optax_oracle(name), **OPTAX_TOL)
 
 
 def test_optax_twins_cross_their_boundaries():
@@ -489,15 +502,31 @@ def _rtol(name, kwargs):
     return 2e-6 if cosine else 1e-6
 
 
-_jit_int_and_float = jax.jit(lambda schedule, a, b: (schedule(a), schedule(b)))
+def _int_and_float(schedule, a, b):
+    return schedule(a), schedule(b)
 
 
 @functools.cache
-def _jitted_values(index):
-    """Case ``index`` under jit at ``STEPS`` and ``FLOAT_STEPS``: one
-    compilation serves both tests below."""
-    schedule, _ = _build(*REFERENCE_CASES[index])
-    return _jit_int_and_float(schedule, STEPS, FLOAT_STEPS)
+def _jitted_values():
+    """Every case (its schedule, or its build error) and its values under jit
+    at ``STEPS`` and ``FLOAT_STEPS``, from one jitted program for all cases
+    (``peers.each``), the schedules its arguments: it serves both tests
+    below."""
+    return peers.jitted_cases(
+        lambda index: _build(*REFERENCE_CASES[index])[0],
+        range(len(REFERENCE_CASES)),
+        STEPS,
+        FLOAT_STEPS,
+        fn=_int_and_float,
+        key=lambda index: index,
+    )
+
+
+def _jitted(index):
+    """Case ``index``'s values under jit at ``STEPS`` and ``FLOAT_STEPS``."""
+    schedule, values = _jitted_values()[index]
+    peers.outcome(schedule)  # raises its build error, if any
+    return peers.outcome(values)
 
 
 CASES = list(enumerate(REFERENCE_CASES))
@@ -507,7 +536,7 @@ CASES = list(enumerate(REFERENCE_CASES))
 @pytest.mark.parametrize("index, case", CASES, ids=[_id(c) for c in REFERENCE_CASES])
 def test_matches_reference_at_integer_steps(index, case, mode):
     schedule, expected = _build(*case)
-    got = schedule(STEPS) if mode == "eager" else _jitted_values(index)[0]
+    got = schedule(STEPS) if mode == "eager" else _jitted(index)[0]
     ref.assert_close(got, ref.values(expected, STEPS), rtol=_rtol(*case))
 
 
@@ -516,7 +545,7 @@ def test_matches_reference_at_float_steps(index, case):
     """Float steps (a quarter step apart) give the formula at that real step."""
     _, expected = _build(*case)
     ref.assert_close(
-        _jitted_values(index)[1], ref.values(expected, FLOAT_STEPS), rtol=_rtol(*case)
+        _jitted(index)[1], ref.values(expected, FLOAT_STEPS), rtol=_rtol(*case)
     )
 
 

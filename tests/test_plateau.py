@@ -16,6 +16,7 @@ float32 operations are compared exactly.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import math
 import pickle
@@ -108,9 +109,33 @@ def run(plateau, metrics):
     return jax.lax.scan(step, plateau.init(), metrics)
 
 
+#: ``rates`` runs the metrics padded to a multiple of this length (that of
+#: ``SEQUENCES``), so that ``run`` compiles once per plateau structure and
+#: dtype, not once per length of the metrics.
+PAD = 48
+
+
 def rates(plateau, metrics):
-    _, (values, _) = run(plateau, jnp.asarray(metrics))
-    return values
+    """The value after each metric: ``run`` on the metrics padded with their
+    last one.  The value after a metric depends only on the metrics up to it
+    (a scan), so the padding changes none of the values returned."""
+    metrics = np.asarray(metrics)
+    n = len(metrics)
+    padded = np.concatenate([metrics, np.repeat(metrics[-1:], -n % PAD)])
+    _, (values, _) = run(plateau, jnp.asarray(padded))
+    # Sliced on the host (an eager slice compiles per length); a traced
+    # result (under vmap) is never padded.
+    return values if n == len(padded) else np.asarray(values)[:n]
+
+
+_at_steps = jax.jit(lambda schedule, steps: schedule(steps))
+
+
+def values_of(schedule, steps):
+    """``schedule(steps)`` in float64 for steps in 0 .. 63: jitted with the
+    schedule an argument, at the steps 0 .. 63 (then indexed), so that it
+    compiles once per schedule structure."""
+    return np.asarray(_at_steps(schedule, np.arange(64)), np.float64)[steps]
 
 
 # ---------------------------------------------------------------------------
@@ -564,9 +589,7 @@ def test_schedule_times_plateau(make):
     sched = jd.warmup_cosine_decay(1e-3, warmup_steps=3, decay_steps=20)
     got = rates(make(sched), METRICS)
     counts = np.arange(1, len(METRICS) + 1)
-    want = np.asarray(sched(counts), np.float64) * reference_rates(
-        METRICS, patience=1, factor=0.5
-    )
+    want = values_of(sched, counts) * reference_rates(METRICS, patience=1, factor=0.5)
     chex.assert_trees_all_close(np.asarray(got, np.float64), want, rtol=RTOL)
 
 
@@ -603,7 +626,11 @@ def quadratic(params):
     return 0.5 * jnp.sum(jnp.asarray([2.0, 1.0], jnp.float32) * params["w"] ** 2)
 
 
+@functools.cache
 def make_train(opt):
+    """The jitted training loop of ``opt`` (cached: the tests that train the
+    same optimizer share its compiled programs)."""
+
     @jax.jit
     def train(params, opt_state, noise):
         def step(carry, eps):
@@ -622,6 +649,9 @@ def make_train(opt):
 
 PARAMS = {"w": jnp.asarray([1.0, -2.0], jnp.float32)}
 PLATEAU = reduce_on_plateau(factor=0.5, patience=1, threshold=0.05, base=0.3)
+# The plateau as the learning rate of sgd, and as a transform after sgd(1).
+INJECTED = optax.inject_hyperparams(optax.sgd)(learning_rate=PLATEAU)
+TRANSFORMED = optax.chain(optax.sgd(1.0), PLATEAU.as_transform())
 
 
 def _inject_stateful(factory):
@@ -632,7 +662,10 @@ def _inject_stateful(factory):
 
 @pytest.mark.parametrize("inject", [optax.inject_hyperparams, _inject_stateful])
 def test_inject_hyperparams_train_loop_follows_the_reference(inject):
-    opt = inject(optax.sgd)(learning_rate=PLATEAU)
+    if inject is optax.inject_hyperparams:
+        opt = INJECTED  # inject_hyperparams(optax.sgd)(learning_rate=PLATEAU)
+    else:
+        opt = inject(optax.sgd)(learning_rate=PLATEAU)
     with jax.numpy_dtype_promotion("standard"):
         opt_state = opt.init(PARAMS)
     (_, last), (losses, states) = make_train(opt)(PARAMS, opt_state, NOISE)
@@ -679,9 +712,7 @@ def test_inject_hyperparams_with_a_composed_schedule():
         opt_state = opt.init(PARAMS)
     _, (losses, states) = make_train(opt)(PARAMS, opt_state, NOISE)
     after = reference_rates(np.asarray(losses), factor=0.5, patience=1, threshold=0.05)
-    used = np.concatenate([[1.0], after[:-1]]) * np.asarray(
-        sched(np.arange(len(NOISE))), np.float64
-    )
+    used = np.concatenate([[1.0], after[:-1]]) * values_of(sched, np.arange(len(NOISE)))
     chex.assert_trees_all_close(
         np.asarray(states.hyperparams["learning_rate"], np.float64),
         used,
@@ -691,7 +722,7 @@ def test_inject_hyperparams_with_a_composed_schedule():
 
 
 def test_as_transform_scales_updates_exactly():
-    tx = optax.chain(optax.sgd(1.0), PLATEAU.as_transform())
+    tx = TRANSFORMED  # optax.chain(optax.sgd(1.0), PLATEAU.as_transform())
     with jax.numpy_dtype_promotion("standard"):
         opt_state = tx.init(PARAMS)
     assert isinstance(opt_state[1], ScaleByPlateauState)
@@ -765,7 +796,7 @@ def _split_run(opt, save_and_restore):
     (p_mid, s_mid), (_, hist_a) = train(PARAMS, opt_state, NOISE[:12])
     p_mid, s_mid = save_and_restore((p_mid, s_mid))
     (p_end, s_end), (_, hist_b) = train(p_mid, s_mid, NOISE[12:])
-    hist = jax.tree.map(lambda a, b: jnp.concatenate([a, b]), hist_a, hist_b)
+    hist = jax.tree.map(lambda a, b: np.concatenate([a, b]), hist_a, hist_b)
     return (p_all, s_all, hist_all), (p_end, s_end, hist)
 
 
@@ -792,10 +823,7 @@ def _flax(tree):
 @pytest.mark.parametrize("how", ["orbax", "flax"])
 def test_checkpoint_resume_is_exact(how, tmp_path):
     save_and_restore = _orbax(tmp_path) if how == "orbax" else _flax
-    for opt in (
-        optax.inject_hyperparams(optax.sgd)(learning_rate=PLATEAU),
-        optax.chain(optax.sgd(1.0), PLATEAU.as_transform()),
-    ):
+    for opt in (INJECTED, TRANSFORMED):
         straight, resumed = _split_run(opt, save_and_restore)
         chex.assert_trees_all_equal(straight, resumed)
         chex.assert_trees_all_equal_structs(straight[1], resumed[1])

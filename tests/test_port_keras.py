@@ -35,8 +35,10 @@ DOC = peers.load("keras")
 CASES = DOC["cases"]
 RTOL32, RTOL64 = 1e-6, 1e-12
 
-# Every case is evaluated on the same steps (then cut to its length), so cases
-# of one structure share compiled code, eagerly and under jit.
+# Every case is evaluated on the same steps (then cut to its length, on the
+# host: slicing a JAX array compiles a program per length), so cases share
+# compiled code: eagerly each operation compiles once for all cases, and under
+# jit one program per mode serves every case (``peers.each``).
 STEPS = 1536
 assert max(len(c["values"]) for c in CASES) <= STEPS
 
@@ -45,10 +47,33 @@ def ids(cases):
     return [c["id"] for c in cases]
 
 
-def evaluate(mode, schedule, n):
-    steps = jnp.arange(STEPS)
-    out = schedule(steps) if mode == "eager" else peers.jitted(schedule, steps)
-    return np.asarray(out[:n], np.float64)
+def build(case):
+    return peers.build(case, jk)
+
+
+_JITTED: dict = {}
+
+
+def jitted(mode):
+    """Every case's schedule (or its build error) and its values on the steps,
+    from one jitted program per mode ("x64": built and run with x64, float64
+    host constants)."""
+    if mode not in _JITTED:
+        with jax.enable_x64(mode == "x64"):
+            _JITTED[mode] = peers.jitted_cases(build, CASES, jnp.arange(STEPS))
+    return _JITTED[mode]
+
+
+def result(mode, case):
+    """A case's rates from ``jitted(mode)``, cut to its length."""
+    schedule, values = jitted(mode)[case["id"]]
+    assert isinstance(peers.outcome(schedule), jd.Schedule)
+    return peers.outcome(values)[: len(case["values"])]
+
+
+def eager(schedule, n):
+    """The first ``n`` rates of ``schedule``, evaluated eagerly on the steps."""
+    return np.asarray(schedule(jnp.arange(STEPS)))[:n]
 
 
 def check_case(got, case, rtol):
@@ -92,25 +117,22 @@ def test_only_the_cosine_cases_and_integer_rates_are_float32():
 @pytest.mark.parametrize("mode", ["eager", "jit"])
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
 def test_matches_keras(case, mode):
-    schedule = peers.build(case, jk)
-    assert isinstance(schedule, jd.Schedule)
-    got = evaluate(mode, schedule, len(case["values"]))
+    if mode == "eager":
+        schedule = build(case)
+        assert isinstance(schedule, jd.Schedule)
+        got = eager(schedule, len(case["values"]))
+    else:
+        got = result("float32", case)
+    assert got.dtype == jnp.float32
     check_case(got, case, RTOL32)
 
 
-@pytest.fixture
-def x64():
-    with jax.enable_x64(True):
-        yield
-
-
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
-def test_matches_keras_x64(case, x64):
+def test_matches_keras_x64(case):
     """Jitted (the float32 test covers eager evaluation)."""
-    schedule = peers.build(case, jk)  # built with x64 on: float64 host constants
-    out = peers.jitted(schedule, jnp.arange(STEPS))
-    assert out.dtype == jnp.float64
-    check_case(np.asarray(out[: len(case["values"])]), case, RTOL64)
+    got = result("x64", case)  # built with x64 on: float64 host constants
+    assert got.dtype == jnp.float64
+    check_case(got, case, RTOL64)
 
 
 # -- built on the core ----------------------------------------------------------
@@ -177,13 +199,13 @@ def test_name_is_accepted_and_ignored():
 
 def test_piecewise_value_starts_one_step_after_its_boundary():
     lr = jk.PiecewiseConstantDecay([100, 110, 120], [1.0, 0.1, 0.01, 0.001])
-    got = np.asarray(lr(jnp.array([0, 100, 101, 110, 111, 120, 121])))
+    got = eager(lr, STEPS)[[0, 100, 101, 110, 111, 120, 121]]
     np.testing.assert_allclose(got, [1.0, 1.0, 0.1, 0.1, 0.01, 0.01, 0.001])
 
 
 def test_polynomial_cycle_step_zero_and_multiples():
     lr = jk.PolynomialDecay(0.05, 10, 0.001, cycle=True)
-    got = np.asarray(lr(jnp.array([0, 10, 11, 20, 21])), np.float64)
+    got = eager(lr, STEPS)[[0, 10, 11, 20, 21]].astype(np.float64)
     want = [0.05, 0.001, 0.049 * 9 / 20 + 0.001, 0.001, 0.049 * 9 / 30 + 0.001]
     np.testing.assert_allclose(got, want, rtol=RTOL32)
 
@@ -200,7 +222,7 @@ def test_cosine_restarts_follow_the_exact_rule_at_restarts():
 def test_fractional_cycle_starts_take_over_at_the_next_step():
     # t_mul=1.5, first_decay_steps=10: cycle 2 starts at 25, cycle 3 at 47.5.
     lr = jk.CosineDecayRestarts(1.0, 10, t_mul=1.5, m_mul=0.5)
-    got = np.asarray(lr(jnp.array([24, 25, 47, 48])), np.float64)
+    got = eager(lr, STEPS)[[24, 25, 47, 48]].astype(np.float64)
     assert got[1] == pytest.approx(0.25) and got[0] < 0.01
     assert got[2] < 0.01 and got[3] == pytest.approx(
         0.125 * 0.5 * (1 + np.cos(np.pi * 0.5 / 33.75)), rel=RTOL32
@@ -356,13 +378,15 @@ def test_bad_input(make, error, match):
 
 
 def test_vmap_over_the_initial_rate():
-    steps = jnp.arange(40)
-    peaks = jnp.array([0.5, 1.0, 2.0])
+    steps = jnp.arange(STEPS)
+    peaks = np.array([0.5, 1.0, 2.0], np.float32)
     out = jax.jit(jax.vmap(lambda p: jk.CosineDecayRestarts(p, 10, m_mul=0.5)(steps)))(
         peaks
     )
-    one = jk.CosineDecayRestarts(1.0, 10, m_mul=0.5)(steps)
-    chex.assert_trees_all_close(out, peaks[:, None] * one[None], rtol=RTOL32)
+    one = eager(jk.CosineDecayRestarts(1.0, 10, m_mul=0.5), STEPS)
+    chex.assert_trees_all_close(
+        np.asarray(out), peaks[:, None] * one[None], rtol=RTOL32
+    )
 
 
 def test_equal_structures_share_one_trace():

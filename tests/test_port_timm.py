@@ -84,29 +84,20 @@ _RESULTS: dict = {}
 
 def jitted(mode):
     """Every case's schedule (or its build error) and its values on steps
-    0..255, from one jitted call per mode ("x64": built and run with x64, as
-    test_x64.py does): one compilation for all cases."""
+    0..255, from one jitted program per mode (``peers.each``; "x64": built and
+    run with x64, as test_x64.py does): one compilation for all cases.  (One
+    program per case, or per chunk of cases, compiles no faster in all: XLA's
+    time follows the sum of the cases' operations.)"""
     if mode not in _RESULTS:
         with jax.enable_x64(mode == "x64"):
-            built = {}
-            for case in SCHEDULES:
-                try:
-                    built[case["id"]] = build(case)
-                except Exception as error:  # noqa: BLE001 - reported by its test
-                    built[case["id"]] = error
-            good = {k: v for k, v in built.items() if isinstance(v, jd.Schedule)}
-            run = jax.jit(lambda schedules, t: {k: s(t) for k, s in schedules.items()})
-            values = run(good, jnp.arange(STEPS))
-        _RESULTS[mode] = {k: (v, values.get(k)) for k, v in built.items()}
+            _RESULTS[mode] = peers.jitted_cases(build, SCHEDULES, jnp.arange(STEPS))
     return _RESULTS[mode]
 
 
 def result(mode, case):
     schedule, values = jitted(mode)[case["id"]]
-    if isinstance(schedule, Exception):
-        raise schedule
-    assert isinstance(schedule, jd.Schedule)
-    return values[: len(case["values"])]
+    assert isinstance(peers.outcome(schedule), jd.Schedule)
+    return peers.outcome(values)[: len(case["values"])]
 
 
 @pytest.mark.parametrize("case", SCHEDULES, ids=ids(SCHEDULES))
@@ -123,13 +114,14 @@ def test_matches_timm_x64(case):
     peers.check(got, case["values"], RTOL64)
 
 
-# The first case of each name also runs eagerly (op by op).
+# The first case of each name also runs eagerly (op by op), on the same steps
+# 0..255 as the jitted runs: its operations compile once for every case.
 EAGER = list({c["name"]: c for c in reversed(SCHEDULES)}.values())
 
 
 @pytest.mark.parametrize("case", EAGER, ids=ids(EAGER))
 def test_matches_timm_eagerly(case):
-    got = build(case)(jnp.arange(len(case["values"])))
+    got = np.asarray(build(case)(jnp.arange(STEPS)))[: len(case["values"])]
     peers.check(got, case["values"], RTOL32)
 
 
@@ -142,17 +134,31 @@ def plateau(case):
     return out
 
 
+_PLATEAUS: dict = {}
+
+
+def plateaus(mode):
+    """Every plateau case's rule (or its build error) and its values after
+    each metric, from one jitted program per mode (as ``jitted``)."""
+    if mode not in _PLATEAUS:
+        with jax.enable_x64(mode == "x64"):
+            _PLATEAUS[mode] = peers.jitted_plateaus(plateau, PLATEAUS)
+    return _PLATEAUS[mode]
+
+
 @pytest.mark.parametrize("rtol", [RTOL32, RTOL64], ids=["float32", "x64"])
 @pytest.mark.parametrize("case", PLATEAUS, ids=ids(PLATEAUS))
 def test_plateau_matches_timm(case, rtol):
-    with jax.enable_x64(rtol == RTOL64):
-        rule = plateau(case)
+    mode = "x64" if rtol == RTOL64 else "float32"
+    rule, values = plateaus(mode)[case["id"]]
+    rule = peers.outcome(rule)
+    with jax.enable_x64(mode == "x64"):
         kw, factory = case["kwargs"], case["name"] == FACTORY
         made = kw.get("warmup_lr", 1e-5) if factory else kw.get("warmup_lr_init", 0.0)
         warm = kw.get("warmup_epochs" if factory else "warmup_t", 0)
         first = made if warm else kw["lr"]
         assert float(rule(rule.init())) == pytest.approx(first)
-        peers.check(peers.plateau_values(rule, case["metrics"]), case["values"], rtol)
+    peers.check(peers.outcome(values), case["values"], rtol)
 
 
 # -- timm's quirks, beyond the fixtures ----------------------------------------

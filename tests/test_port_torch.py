@@ -52,16 +52,61 @@ def build(case):
         return peers.build(case, jt)
 
 
-# Every case is evaluated on the same steps 0..255 (then cut to its length), so
-# cases of one structure share compiled code, eagerly and under jit.
+# Every case is evaluated on the same steps 0..255 (then cut to its length, on
+# the host), so cases share compiled code: eagerly each operation compiles once
+# for all cases, and under jit one program per mode holds every case.
 STEPS = 256
 assert max(len(c["values"]) for c in SCHEDULES) <= STEPS
 
+_JITTED: dict = {}
 
-def evaluate(mode, schedule, n):
-    steps = jnp.arange(STEPS)
-    out = schedule(steps) if mode == "eager" else peers.jitted(schedule, steps)
-    return out[:n]
+
+def jitted(mode):
+    """Every case's schedule (or its build error) and its values on steps
+    0..255, from one jitted program per mode (``peers.each``; "x64": built and
+    run with x64, as test_x64.py does).  Except with x64 for the cases of
+    Python functions, one program each: several host callbacks in one
+    program run on XLA's threads, where ``jax.enable_x64`` (a setting of the
+    calling thread) is off, and JAX then refuses their float64 results."""
+    if mode not in _JITTED:
+        python = [c for c in LAMBDAS["cases"] if "metrics" not in c]
+        groups = [[c for c in SCHEDULES if c not in python]]
+        groups += [[c] for c in python] if mode == "x64" else [python]
+        _JITTED[mode] = {}
+        with jax.enable_x64(mode == "x64"):
+            for group in groups:
+                _JITTED[mode].update(
+                    peers.jitted_cases(build, group, jnp.arange(STEPS))
+                )
+    return _JITTED[mode]
+
+
+_PLATEAUS: dict = {}
+
+
+def plateaus(mode):
+    """Every plateau case's rule (or its build error) and its values after
+    each metric, from one jitted program per mode (as ``jitted``)."""
+    if mode not in _PLATEAUS:
+        with jax.enable_x64(mode == "x64"):
+            _PLATEAUS[mode] = peers.jitted_plateaus(
+                lambda case: peers.build(case, jt), PLATEAUS
+            )
+    return _PLATEAUS[mode]
+
+
+def evaluate(mode, case):
+    """A case's rates: "eager" (built and run here, in float32), or jitted
+    (from ``jitted``) in "float32" or "x64"."""
+    if mode == "eager":
+        schedule = build(case)
+        assert isinstance(schedule, jd.Schedule)
+        values = np.asarray(schedule(jnp.arange(STEPS)))
+    else:
+        schedule, values = jitted(mode)[case["id"]]
+        assert isinstance(peers.outcome(schedule), jd.Schedule)
+        values = peers.outcome(values)
+    return values[: len(case["values"])]
 
 
 def test_fixtures_come_from_torch():
@@ -88,19 +133,18 @@ MODES = [
 
 @pytest.mark.parametrize("case, mode", MODES)
 def test_matches_torch_float32(case, mode):
-    schedule = build(case)
-    assert isinstance(schedule, jd.Schedule)
-    got = evaluate(mode, schedule, len(case["values"]))
+    got = evaluate("float32" if mode == "jit" else mode, case)
     assert got.dtype == jnp.float32
     peers.check(got, case["values"], RTOL32)
 
 
 @pytest.mark.parametrize("case", PLATEAUS, ids=ids(PLATEAUS))
 def test_plateau_matches_torch_float32(case):
-    plateau = peers.build(case, jt)
+    plateau, values = plateaus("float32")[case["id"]]
+    plateau = peers.outcome(plateau)
     assert isinstance(plateau, jd.reduce_on_plateau)
     assert float(plateau(plateau.init())) == pytest.approx(case["kwargs"]["lr"])
-    peers.check(peers.plateau_values(plateau, case["metrics"]), case["values"], RTOL32)
+    peers.check(peers.outcome(values), case["values"], RTOL32)
 
 
 @pytest.fixture
@@ -115,16 +159,16 @@ def x64():
     ids=ids(SCHEDULES),
 )
 def test_matches_torch_x64(case, x64):
-    schedule = build(case)  # built with x64 on, as test_x64.py does
-    got = evaluate("jit", schedule, len(case["values"]))
+    got = evaluate("x64", case)  # built with x64 on, as test_x64.py does
     assert got.dtype == jnp.float64
     peers.check(got, case["values"], RTOL64)
 
 
 @pytest.mark.parametrize("case", PLATEAUS, ids=ids(PLATEAUS))
 def test_plateau_matches_torch_x64(case, x64):
-    plateau = peers.build(case, jt)
-    peers.check(peers.plateau_values(plateau, case["metrics"]), case["values"], RTOL64)
+    plateau, values = plateaus("x64")[case["id"]]
+    assert isinstance(peers.outcome(plateau), jd.reduce_on_plateau)
+    peers.check(peers.outcome(values), case["values"], RTOL64)
 
 
 # -- quirks --------------------------------------------------------------------
@@ -132,7 +176,7 @@ def test_plateau_matches_torch_x64(case, x64):
 
 def test_cosine_annealing_rises_again_after_t_max():
     lr = jt.CosineAnnealingLR(10, eta_min=0.01, lr=0.1)
-    v = np.asarray(lr(jnp.arange(41)))
+    v = np.asarray(lr(jnp.arange(STEPS)))[:41]  # eagerly, on the cases' steps
     assert v[10] == pytest.approx(0.01) and v[20] == pytest.approx(0.1)
     np.testing.assert_allclose(v[:21], v[20:], rtol=1e-6)
 
@@ -146,7 +190,8 @@ def test_one_cycle_holds_torch_last_value_after_total_steps():
 
 def test_multiplicative_holds_after_horizon():
     lr = jt.MultiplicativeLR(lambda e: 0.9, lr=1.0, horizon=5)
-    np.testing.assert_allclose(lr(jnp.array([5, 6, 1000])), 0.9**5, rtol=1e-6)
+    steps = np.append(np.arange(5, 4 + STEPS), 1000).astype(np.int32)  # 5..259
+    np.testing.assert_allclose(lr(jnp.asarray(steps)), 0.9**5, rtol=1e-6)
 
 
 def test_lambda_lr_traces_with_jnp():
@@ -157,7 +202,7 @@ def test_lambda_lr_traces_with_jnp():
 def test_cyclic_momentum_arguments_do_not_change_the_rate():
     a = jt.CyclicLR(0.01, 0.1, step_size_up=5)
     b = jt.CyclicLR(0.01, 0.1, step_size_up=5, cycle_momentum=False, base_momentum=0.5)
-    steps = jnp.arange(30)
+    steps = jnp.arange(STEPS)
     np.testing.assert_array_equal(a(steps), b(steps))
 
 

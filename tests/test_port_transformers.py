@@ -33,8 +33,8 @@ DATA = peers.load("transformers")
 CASES = [c for c in DATA["cases"] if "metrics" not in c]
 PLATEAU = [c for c in DATA["cases"] if "metrics" in c]
 RTOL, RTOL_X64 = 1e-6, 1e-12
-# One length for every case, so that cases of the same structure share one
-# compiled function (a schedule is a pytree argument of the jitted evaluation).
+# One length for every case, so that eager operations compile once for all
+# cases, and the jitted cases of a mode run as one program.
 LENGTH = max(len(c["values"]) for c in CASES)
 
 
@@ -44,17 +44,32 @@ def make(case):
         return peers.build(case, hf)
 
 
-def evaluate(schedule, n, jit=False):
-    """The first ``n`` rates, evaluated over one common length: eager
+def evaluate(schedule, n):
+    """The first ``n`` rates, evaluated eagerly over one common length (and cut
+    on the host: slicing a JAX array compiles a program per length): eager
     operations then compile once for all cases (a schedule of any structure
-    reuses them), where a jitted evaluation compiles once per structure."""
-    steps = jnp.arange(LENGTH)
-    return (peers.jitted(schedule, steps) if jit else schedule(steps))[:n]
+    reuses them)."""
+    return np.asarray(schedule(jnp.arange(LENGTH)))[:n]
 
 
 # Jitted evaluation: one case per function (compiling every case would take
-# most of the time of this file; eager and jitted run the same operations).
+# most of the time of this file; eager and jitted run the same operations),
+# all of a mode from one jitted program (``jitted``).
 JIT = list({c["name"]: c for c in CASES}.values())
+_JITTED: dict = {}
+
+
+def jitted(mode, case):
+    """A case of ``JIT`` (float32) or ``JIT_X64`` (x64): its rates from one
+    jitted program for all cases of the mode (``peers.each``)."""
+    if mode not in _JITTED:
+        with jax.enable_x64(mode == "x64"):
+            _JITTED[mode] = peers.jitted_cases(
+                make, JIT if mode == "float32" else JIT_X64, jnp.arange(LENGTH)
+            )
+    schedule, values = _JITTED[mode][case["id"]]
+    assert isinstance(peers.outcome(schedule), jd.Schedule)
+    return peers.outcome(values)[: len(case["values"])]
 
 
 @pytest.fixture
@@ -110,7 +125,7 @@ def test_matches_transformers(case):
 
 @pytest.mark.parametrize("case", JIT, ids=lambda c: c["id"])
 def test_matches_transformers_jit(case):
-    got = evaluate(make(case), len(case["values"]), jit=True)
+    got = jitted("float32", case)
     assert got.dtype == jnp.float32
     peers.check(got, case["values"], RTOL)
 
@@ -123,8 +138,8 @@ JIT_X64 = [
 
 
 @pytest.mark.parametrize("case", JIT_X64, ids=lambda c: c["id"])
-def test_matches_transformers_jit_x64(case, x64):
-    got = evaluate(make(case), len(case["values"]), jit=True)
+def test_matches_transformers_jit_x64(case):
+    got = jitted("x64", case)  # built and run with x64
     assert got.dtype == jnp.float64
     peers.check(got, case["values"], RTOL_X64)
 
@@ -137,20 +152,27 @@ def test_matches_transformers_x64(case, x64):
     peers.check(got, case["values"], RTOL_X64)
 
 
+_PLATEAUS: dict = {}
+
+
+def plateaus(mode):
+    """Every plateau case's rule (or its build error) and its values after
+    each metric, from one jitted program per mode ("x64": built and run with
+    x64)."""
+    if mode not in _PLATEAUS:
+        with jax.enable_x64(mode == "x64"):
+            _PLATEAUS[mode] = peers.jitted_plateaus(make, PLATEAU)
+    return _PLATEAUS[mode]
+
+
+@pytest.mark.parametrize("mode", ["float32", "x64"])
 @pytest.mark.parametrize("case", PLATEAU, ids=lambda c: c["id"])
-def test_plateau_matches_transformers(case):
-    plateau = make(case)
-    assert isinstance(plateau, jd.reduce_on_plateau)
+def test_plateau_matches_transformers(case, mode):
+    plateau, values = plateaus(mode)[case["id"]]
+    assert isinstance(peers.outcome(plateau), jd.reduce_on_plateau)
     peers.check(
-        jax.jit(peers.plateau_values, static_argnums=0)(plateau, case["metrics"]),
-        case["values"],
-        RTOL,
+        peers.outcome(values), case["values"], RTOL_X64 if mode == "x64" else RTOL
     )
-    with jax.enable_x64(True):
-        plateau = make(case)
-        peers.check(
-            peers.plateau_values(plateau, case["metrics"]), case["values"], RTOL_X64
-        )
 
 
 def test_scalar_steps_and_float_steps():

@@ -6,8 +6,10 @@ values; join, staircase, repeat and shift follow their definitions.
 Tolerances: float32 values against float64 bounds at ``2e-6`` relative to the
 schedule's scale (parameters are rounded to float32); monotonicity allows
 the same slack between neighbouring steps.  Schedules are evaluated by one
-jitted function taking the schedule as an argument (hypothesis varies only
-numbers, so it seldom recompiles).
+jitted function taking the schedule as an argument, at integer steps padded to
+one length and (when a test asks) at up to eight float steps in the same call,
+so that schedules of one structure share a compiled program (hypothesis varies
+mostly numbers).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 import math
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -38,20 +39,43 @@ FAR = np.array([1_000, 100_000, 2**24 + 1, 2**31 - 1], np.int32)
 ALL_STEPS = np.r_[STEPS, FAR]
 
 
+N_POINTS = 8  # float steps per evaluation
+
+
 @jax.jit
-def _evaluate(schedule, steps):
-    return schedule(steps)
+def _evaluate(schedule, steps, points):
+    return schedule(steps), None if points is None else schedule(points)
+
+
+def values_and_points(schedule, points=None, steps=ALL_STEPS):
+    """Values at the int32 ``steps`` (at most ``ALL_STEPS``'s length, padded to
+    it) and, when ``points`` is given, at those float32 steps (at most
+    ``N_POINTS``, padded): one compiled program per structure of schedule and
+    kind of call, whatever the number of steps."""
+    steps = np.asarray(steps, np.int32)
+    assert steps.ndim == 1 and steps.size <= ALL_STEPS.size, steps.shape
+    padded = np.zeros(ALL_STEPS.size, np.int32)
+    padded[: steps.size] = steps
+    floats = None
+    if points is not None:
+        assert len(points) <= N_POINTS, points
+        floats = np.zeros(N_POINTS, np.float32)
+        floats[: len(points)] = points
+        floats = jax.device_put(floats)
+    v, p = _evaluate(schedule, jax.device_put(padded), floats)
+    assert v.shape == padded.shape, v.shape
+    if points is None:
+        return np.asarray(v, np.float64)[: steps.size], None
+    assert p.shape == floats.shape, p.shape
+    return (
+        np.asarray(v, np.float64)[: steps.size],
+        np.asarray(p, np.float64)[: len(points)],
+    )
 
 
 def values(schedule, steps=ALL_STEPS):
-    out = np.asarray(_evaluate(schedule, jnp.asarray(steps)), np.float64)
-    assert out.shape == np.shape(steps)
-    return out
-
-
-def at(schedule, step):
-    """Value at one (int or float) step."""
-    return float(_evaluate(schedule, jnp.asarray(step)))
+    """Values at int steps."""
+    return values_and_points(schedule, steps=steps)[0]
 
 
 def check_finite_within(v, lo, hi):
@@ -221,16 +245,16 @@ def test_polynomial_decay_cycle_stays_within_bounds(init, end, length, power):
 @given(init=values_, end=fractions, length=lengths, exponent=st.floats(0.1, 4.0))
 def test_cosine_decay(init, end, length, exponent):
     s = jd.cosine_decay(init, length, end_value=init * end, exponent=exponent)
-    v = values(s)
+    eps = 2.0**-12
+    v, (before_end,) = values_and_points(s, [length - eps])
     check_finite_within(v, init * end, init)
     check_non_increasing(v, init)
     np.testing.assert_allclose(v[length:], init * end, rtol=REL, atol=REL * init)
     # continuous at the end of the decay (float steps just before it): the
     # cosine factor there is about (pi eps / 2T)**2, raised to the exponent
-    eps = 2.0**-12
     slack = init * (1 - end) * ((math.pi * eps / (2 * length)) ** 2) ** exponent
     np.testing.assert_allclose(
-        at(s, length - eps), init * end, rtol=0, atol=2 * slack + 4 * REL * init
+        before_end, init * end, rtol=0, atol=2 * slack + 4 * REL * init
     )
 
 
@@ -238,16 +262,17 @@ def test_cosine_decay(init, end, length, exponent):
 @given(a=values_, b=values_, length=lengths, begin=begins)
 def test_linear_is_monotone_between_its_ends(a, b, length, begin):
     s = jd.linear(a, b, length, transition_begin=begin)
-    v = values(s)
+    ends = (begin, begin + length)  # integer steps, within STEPS
+    v, before = values_and_points(s, [t - 2.0**-12 for t in ends])
     check_finite_within(v, min(a, b), max(a, b))
     (check_non_increasing if a >= b else check_non_decreasing)(v, max(a, b))
     np.testing.assert_allclose(v[: begin + 1], a, rtol=REL)
     np.testing.assert_allclose(v[begin + length :], b, rtol=REL)
     # continuous at both ends
-    for t in (begin, begin + length):
+    for t, value_before in zip(ends, before, strict=True):
         np.testing.assert_allclose(
-            at(s, t - 2.0**-12),
-            at(s, t),
+            value_before,
+            v[t],
             rtol=0,
             atol=abs(b - a) / length * 2.0**-11 + REL * max(a, b),
         )
@@ -277,8 +302,9 @@ def test_recurrence_with_factors_at_most_one_decays(init, factor, horizon):
     check_finite_within(v, 0.0, init)
     check_non_increasing(v, init)
     # holds its last value past the horizon
-    np.testing.assert_allclose(v[STEPS.size :], at(s, horizon), rtol=REL)
-    np.testing.assert_allclose(at(s, horizon + 1), at(s, horizon), rtol=REL)
+    last, after = values(s, [horizon, horizon + 1])
+    np.testing.assert_allclose(v[STEPS.size :], last, rtol=REL)
+    np.testing.assert_allclose(after, last, rtol=REL)
 
 
 # ---------------------------------------------------------------------------
@@ -304,7 +330,7 @@ def test_warmup_cosine_decay(peak, init, end, warm, extra, exponent):
         end_value=peak * end,
         exponent=exponent,
     )
-    v = values(s)
+    v, near_warm = values_and_points(s, [warm - 2.0**-12, warm + 2.0**-12])
     check_finite_within(v, min(peak * init, peak * end), peak)
     check_non_decreasing(v[: warm + 1], peak)
     check_non_increasing(v[warm:], peak)
@@ -312,9 +338,9 @@ def test_warmup_cosine_decay(peak, init, end, warm, extra, exponent):
     np.testing.assert_allclose(v[warm + extra :], peak * end, rtol=REL, atol=REL * peak)
     # continuous at the end of the warmup, from both sides
     slope = peak * (1 - init) / warm
-    for t in (warm - 2.0**-12, warm + 2.0**-12):
+    for value in near_warm:
         np.testing.assert_allclose(
-            at(s, t), peak, rtol=0, atol=2 * slope * 2.0**-12 + 4 * REL * peak
+            value, peak, rtol=0, atol=2 * slope * 2.0**-12 + 4 * REL * peak
         )
 
 
@@ -338,7 +364,11 @@ def test_warmup_stable_decay(peak, init, end, warm, stable, decay, shape):
         end_value=peak * end,
         decay_shape=shape,
     )
-    v = values(s)
+    # every phase change (integer steps, within STEPS) and the float steps
+    # just before and after it
+    eps = 2.0**-12
+    changes = [t for t in (warm, warm + stable, warm + stable + decay) if t != 0]
+    v, near = values_and_points(s, [u for t in changes for u in (t - eps, t + eps)])
     lo = min(peak * init, peak * end) if warm else peak * end
     check_finite_within(v, lo, peak)
     check_non_decreasing(v[: warm + 1], peak)
@@ -349,7 +379,6 @@ def test_warmup_stable_decay(peak, init, end, warm, stable, decay, shape):
     )
     # continuous at every phase change (the 1-sqrt shape has an infinite slope
     # at the start of the decay: sqrt(2**-12 / decay) of the drop)
-    eps = 2.0**-12
     drop = peak * (1 - end)
     # how far each phase moves within eps of its ends (phases may coincide)
     slack = (
@@ -357,12 +386,10 @@ def test_warmup_stable_decay(peak, init, end, warm, stable, decay, shape):
         + drop * math.sqrt(eps / decay)
         + 2 * drop * eps / decay
     )
-    for t in (warm, warm + stable, warm + stable + decay):
-        if t == 0:
-            continue
-        for u in (t - eps, t + eps):
+    for i, t in enumerate(changes):
+        for value in near[2 * i : 2 * i + 2]:
             np.testing.assert_allclose(
-                at(s, u), at(s, t), rtol=0, atol=2 * slack + 4 * REL * peak
+                value, v[t], rtol=0, atol=2 * slack + 4 * REL * peak
             )
 
 
@@ -402,9 +429,15 @@ def test_one_cycle(peak, total, pct, div, final, anneal, three):
         three_phase=three,
     )
     low = peak / div / final
-    v = values(s)
-    check_finite_within(v, low, peak)
     up_end = pct * total - 1
+    # the (possibly fractional) end of every phase
+    ends = (
+        [up_end, 2 * pct * total - 2, total - 1.0] if three else [up_end, total - 1.0]
+    )
+    eps = 2.0**-12
+    ends = [e for e in ends if e - eps > 0]
+    v, near = values_and_points(s, [u for e in ends for u in (e - eps, e + eps)])
+    check_finite_within(v, low, peak)
     rising = STEPS[STEPS <= up_end]
     check_non_decreasing(v[: rising.size], peak)
     if not three:
@@ -413,19 +446,15 @@ def test_one_cycle(peak, total, pct, div, final, anneal, three):
         first = rising.size - 1 if float(up_end).is_integer() else rising.size
         check_non_increasing(v[max(first, 0) :], peak)
     np.testing.assert_allclose(v[STEPS.size :], low, rtol=1e-5)
-    # continuous at the (possibly fractional) end of every phase
-    ends = (
-        [up_end, 2 * pct * total - 2, total - 1.0] if three else [up_end, total - 1.0]
-    )
-    eps = 2.0**-12
-    for e in ends:
-        if e - eps > 0:
-            np.testing.assert_allclose(
-                at(s, e - eps),
-                at(s, e + eps),
-                rtol=0,
-                atol=peak * 8 * eps + 4 * REL * peak,
-            )
+    # continuous at the end of every phase
+    for i, e in enumerate(ends):
+        np.testing.assert_allclose(
+            near[2 * i],
+            near[2 * i + 1],
+            rtol=0,
+            atol=peak * 8 * eps + 4 * REL * peak,
+            err_msg=f"at the phase end {e}",
+        )
 
 
 @SETTINGS
@@ -472,13 +501,17 @@ def test_cosine_restarts(init, end, first, mult, vmult):
     s = jd.cosine_restarts(
         init, first, period_mult=mult, value_mult=vmult, end_value=init * end
     )
-    v = values(s)
-    check_finite_within(v, init * end, init)
     starts = [0.0]
     while starts[-1] < STEPS.size:
         starts.append(starts[-1] + first * mult ** (len(starts) - 1))
     eps = 2.0**-12
-    for k in range(min(len(starts) - 1, 4)):  # the first restarts
+    restarts = range(min(len(starts) - 1, 4))  # the first restarts
+    # just before each restart, and at it (float steps)
+    v, near = values_and_points(
+        s, [u for k in restarts for u in (starts[k + 1] - eps, starts[k + 1])]
+    )
+    check_finite_within(v, init * end, init)
+    for k in restarts:
         a, b = starts[k], starts[k + 1]
         inside = STEPS[(STEPS >= a) & (STEPS < b)]
         check_non_increasing(v[inside], init)  # decays within each cycle
@@ -488,13 +521,13 @@ def test_cosine_restarts(init, end, first, mult, vmult):
         # just before a restart: at the end value (a jump on purpose follows)
         length = b - a
         np.testing.assert_allclose(
-            at(s, b - eps),
+            near[2 * k],
             init * end,
             rtol=0,
             atol=init * (math.pi * eps / length) ** 2 + 4 * REL * init,
         )
         np.testing.assert_allclose(
-            at(s, b),
+            near[2 * k + 1],
             init * end + init * (1 - end) * vmult ** (k + 1),
             rtol=8 * REL,
             atol=1e-30,
@@ -586,14 +619,17 @@ def test_join_of_linear_into_cosine_is_continuous(a, b, c, warm, decay):
         [jd.linear(a, b, warm), jd.cosine_decay(b, decay, end_value=b * c)], [warm]
     )
     eps = 2.0**-12
-    np.testing.assert_allclose(at(s, warm), b, rtol=REL)
+    (at_warm,), (before, after) = values_and_points(
+        s, [warm - eps, warm + eps], steps=[warm]
+    )
+    np.testing.assert_allclose(at_warm, b, rtol=REL)
     np.testing.assert_allclose(
-        at(s, warm - eps),
+        before,
         b,
         rtol=0,
         atol=abs(b - a) / warm * 2 * eps + 4 * REL * max(a, b),
     )
-    np.testing.assert_allclose(at(s, warm + eps), b, rtol=0, atol=4 * REL * b + b * eps)
+    np.testing.assert_allclose(after, b, rtol=0, atol=4 * REL * b + b * eps)
 
 
 @SETTINGS
@@ -622,30 +658,33 @@ def test_shift_delays(inner, k):
     v = values(s, STEPS)
     np.testing.assert_allclose(v, values(inner, np.maximum(STEPS - k, 0)), rtol=REL)
     if k > 0:
-        np.testing.assert_allclose(v[: k + 1], at(inner, 0), rtol=REL)
+        np.testing.assert_allclose(v[: k + 1], values(inner, [0])[0], rtol=REL)
 
 
 @settings(SETTINGS, max_examples=10)
 @given(a=pieces, b=pieces, x=st.floats(0.1, 10.0))
 def test_arithmetic_is_pointwise(a, b, x):
     x = float(np.float32(x))  # the number as the schedule holds it in float32
+    combined = {
+        "a + b": a + b,
+        "a - b": a - b,
+        "a * b": a * b,
+        "a / b": a / b,
+        "x * a": x * a,
+        "a / x": a / x,
+        "x - a": x - a,
+        "-a": -a,
+    }
     va, vb = values(a, STEPS), values(b, STEPS)
+    wants = [va + vb, va - vb, va * vb, va / vb, x * va, va / x, x - va, -va]
     # (each operand carries its own float32 rounding, so differences of nearly
     # equal operands are compared at the operands' scale)
     unit = max(float(np.max(np.abs(va))), float(np.max(np.abs(vb))), x)
-    for s, want in (
-        (a + b, va + vb),
-        (a - b, va - vb),
-        (a * b, va * vb),
-        (a / b, va / vb),
-        (x * a, x * va),
-        (a / x, va / x),
-        (x - a, x - va),
-        (-a, -va),
-    ):
+    # (one program per combination: a program holding them all compiles slower)
+    for (name, s), want in zip(combined.items(), wants, strict=True):
         scale = max(unit, float(np.max(np.abs(want))))
         np.testing.assert_allclose(
-            values(s, STEPS), want, rtol=4 * REL, atol=4 * REL * scale
+            values(s, STEPS), want, rtol=4 * REL, atol=4 * REL * scale, err_msg=name
         )
 
 

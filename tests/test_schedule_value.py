@@ -34,6 +34,7 @@ from catalog import (
     CATALOG,
     CORE,
     N_INT,
+    NEGATIVE_INT_STEPS,
     float_steps,
     int_steps,
     reference,
@@ -54,6 +55,28 @@ TRACES: list[str] = []
 def EVALUATE(schedule, steps):  # noqa: N802 - a module-level program
     TRACES.append(type(schedule).__name__)
     return [schedule(t) for t in steps]
+
+
+# One step per program: kinds of step that jit sees as the same abstract value
+# (say np.int32 and np.int64 scalars, both int32 without x64) share one compiled
+# program, where a program holding every kind would compile a copy of the
+# schedule per kind.
+@jax.jit
+def EVALUATE_ONE(schedule, step):  # noqa: N802 - a module-level program
+    return schedule(step)
+
+
+# Eager dispatch compiles every operation once per shape and dtype: the value
+# tests evaluate eagerly on arrays of one length, the int grid's (512).
+GRID = len(NEGATIVE_INT_STEPS) + N_INT  # 512
+
+
+def tile(values, dtype, np_=np):
+    """``values`` repeated to the eager grid's length, as an array of ``dtype``
+    (``np_`` is numpy or jax.numpy: then a JAX array, put on the device as it
+    is, which compiles nothing)."""
+    host = np.resize(np.asarray(values), GRID).astype(dtype)
+    return jax.device_put(host) if np_ is jnp else host
 
 
 @functools.cache
@@ -112,12 +135,20 @@ CORE_IDS = {e.id for e in CORE}
 
 
 @functools.cache
+def grids(example_id):
+    """The example's integer grid (512 steps) and its fractional grid (384
+    steps) repeated to the same length, so that eager evaluation on either
+    shares the compiled operations that do not involve the fraction."""
+    example = catalog.EXAMPLES[example_id]
+    return jnp.asarray(int_steps(example)), tile(float_steps(example), np.float32, jnp)
+
+
+@functools.cache
 def evaluated(example_id):
     """Jitted values on the integer and fractional grids, and for CORE eager
     values too (eager dispatch compiles every operation once per shape)."""
-    example = catalog.EXAMPLES[example_id]
-    s = example.make()
-    ints, floats = jnp.asarray(int_steps(example)), jnp.asarray(float_steps(example))
+    s = catalog.EXAMPLES[example_id].make()
+    ints, floats = grids(example_id)
     eager = [s(ints), s(floats)] if example_id in CORE_IDS else None
     jitted = EVALUATE(s, [ints, floats])
     return eager, jitted, [np.asarray(ints), np.asarray(floats)]
@@ -142,7 +173,8 @@ def test_integer_steps_match_reference(example, mode):
 @with_modes
 def test_float_steps_interpolate_like_reference(example, mode):
     """Fractional steps n + 1/4, n + 1/2, n + 3/4 follow the continuous formula
-    (and the staircase/table schedules hold their value within a step)."""
+    (and the staircase/table schedules hold their value within a step); the
+    384 steps of the grid, the first 128 of them twice."""
     eager, jitted, (_, floats) = evaluated(example.id)
     out = (eager if mode == "eager" else jitted)[1]
     assert_float32(out, floats.shape)
@@ -158,7 +190,9 @@ def test_eager_and_jit_agree(example):
 # ---------------------------------------------------------------------------
 # Kinds of step.
 
-# (name, step, the real step it means)
+# (name, step, the real step it means).  Arrays repeat their three steps to
+# the grids' length (512), so that eager evaluation shares the operations
+# compiled for the value tests.
 STEP_KINDS = [
     ("py_int", 7, 7.0),
     ("py_float", 7.5, 7.5),
@@ -170,14 +204,18 @@ STEP_KINDS = [
     ("np_float32", np.float32(7.25), 7.25),
     ("np_float64", np.float64(2.5), 2.5),
     ("np_bool", np.bool_(True), 1.0),
-    ("np_int64_array", np.array([0, 3, 11], np.int64), [0.0, 3.0, 11.0]),
-    ("np_uint32_array", np.array([0, 1, 30], np.uint32), [0.0, 1.0, 30.0]),
-    ("np_bool_array", np.array([True, False, True]), [1.0, 0.0, 1.0]),
-    ("jnp_int32", jnp.array([1, 2, 12], jnp.int32), [1.0, 2.0, 12.0]),
-    ("jnp_float32", jnp.array([0.5, 4.0, 21.25], jnp.float32), [0.5, 4.0, 21.25]),
-    ("jnp_uint32", jnp.array([0, 5, 19], jnp.uint32), [0.0, 5.0, 19.0]),
-    ("jnp_int8", jnp.array([1, 2, 100], jnp.int8), [1.0, 2.0, 100.0]),
-    ("jnp_bool", jnp.array([True, False, True]), [1.0, 0.0, 1.0]),
+    ("np_int64_array", tile([0, 3, 11], np.int64), tile([0, 3, 11], float)),
+    ("np_uint32_array", tile([0, 1, 30], np.uint32), tile([0, 1, 30], float)),
+    ("np_bool_array", tile([True, False, True], bool), tile([1, 0, 1], float)),
+    ("jnp_int32", tile([1, 2, 12], jnp.int32, jnp), tile([1, 2, 12], float)),
+    (
+        "jnp_float32",
+        tile([0.5, 4.0, 21.25], jnp.float32, jnp),
+        tile([0.5, 4.0, 21.25], float),
+    ),
+    ("jnp_uint32", tile([0, 5, 19], jnp.uint32, jnp), tile([0, 5, 19], float)),
+    ("jnp_int8", tile([1, 2, 100], jnp.int8, jnp), tile([1, 2, 100], float)),
+    ("jnp_bool", tile([True, False, True], jnp.bool_, jnp), tile([1, 0, 1], float)),
     ("jnp_int32_0d", jnp.int32(4), 4.0),
     ("jnp_float32_0d", jnp.float32(4.5), 4.5),
 ]
@@ -196,25 +234,33 @@ OTHER_SHAPES = [
     ("jnp_empty", jnp.zeros((0,), jnp.int32), np.zeros((0,))),
 ]
 HALF_PRECISION = [
-    ("jnp_float16", jnp.array([1.5, 8.0, 30.25], jnp.float16), [1.5, 8.0, 30.25]),
-    ("jnp_bfloat16", jnp.array([1.5, 8.0, 30.0], jnp.bfloat16), [1.5, 8.0, 30.0]),
+    (
+        "jnp_float16",
+        tile([1.5, 8.0, 30.25], jnp.float16, jnp),
+        tile([1.5, 8.0, 30.25], float),
+    ),
+    (
+        "jnp_bfloat16",
+        tile([1.5, 8.0, 30.0], jnp.bfloat16, jnp),
+        tile([1.5, 8.0, 30.0], float),
+    ),
 ]
 # Integer steps beyond the int32 range saturate at the largest int32 step.
 SATURATING = [
     ("py_huge_int", 2**40),
     ("np_int64_huge", np.int64(2**40)),
-    ("np_int64_array_huge", np.array([2**31, 2**62, 2**40], np.int64)),
-    ("jnp_uint32_max", jnp.array([2**32 - 1, 2**31, 2**31 + 5], jnp.uint32)),
+    ("np_int64_array_huge", tile([2**31, 2**62, 2**40], np.int64)),
+    ("jnp_uint32_max", tile([2**32 - 1, 2**31, 2**31 + 5], jnp.uint32, jnp)),
 ]
 NEGATIVE = [
     ("py_int", -1),
     ("py_huge_negative", -(2**40)),
     ("np_int32", np.int32(-3)),
-    ("np_int64_array", np.array([-1, -(2**40), -5], np.int64)),
+    ("np_int64_array", tile([-1, -(2**40), -5], np.int64)),
     ("np_float64", np.float64(-0.5)),
-    ("jnp_int32", jnp.array([-1, -7, -(2**31)], jnp.int32)),
-    ("jnp_float32", jnp.array([-0.25, -1e30, -jnp.inf], jnp.float32)),
-    ("jnp_int8", jnp.array([-128, -1, -2], jnp.int8)),
+    ("jnp_int32", tile([-1, -7, -(2**31)], jnp.int32, jnp)),
+    ("jnp_float32", tile([-0.25, -1e30, -np.inf], jnp.float32, jnp)),
+    ("jnp_int8", tile([-128, -1, -2], jnp.int8, jnp)),
 ]
 
 
@@ -234,8 +280,8 @@ def check_kinds(example, results, kinds):
 
 # The step is converted once, in Schedule.__call__, for every schedule; these
 # examples cover the ways a schedule uses it (a stacked join with its table
-# search, a restart table, a foreign function).  Arrays are all of shape (3,)
-# or (2, 3), to share compiled eager operations.
+# search, a restart table, a foreign function).  They are CORE examples: their
+# eager operations at the grids' shape are compiled already.
 KINDS_EXAMPLES = ["join_same_kind", "cosine_restarts_growing", "from_fn_optax_linear"]
 
 
@@ -250,8 +296,8 @@ def test_step_kinds_eager(example_id):
 def test_step_kinds_as_jit_arguments(example_id):
     example = catalog.EXAMPLES[example_id]
     kinds = STEP_KINDS + OTHER_SHAPES
-    out = EVALUATE(example.make(), [step for _, step, _ in kinds])
-    check_kinds(example, out, kinds)
+    s = example.make()
+    check_kinds(example, [EVALUATE_ONE(s, step) for _, step, _ in kinds], kinds)
 
 
 @pytest.mark.parametrize("kind", HALF_PRECISION, ids=lambda k: k[0])
@@ -288,7 +334,7 @@ def test_negative_steps_of_every_kind_are_step_zero(example_id):
     with_jit = [
         (n, t) for n, t in NEGATIVE if n not in ("py_huge_negative", "np_int64_array")
     ]
-    jitted = EVALUATE(s, [t for _, t in with_jit])
+    jitted = [EVALUATE_ONE(s, t) for _, t in with_jit]
     for results, kinds in (([s(t) for _, t in NEGATIVE], NEGATIVE), (jitted, with_jit)):
         for (name, step), out in zip(kinds, results, strict=True):
             assert_float32(out, np.shape(step))
@@ -470,7 +516,7 @@ def test_grad_wrt_parameter(example):
 def test_no_retrace_when_only_values_change(example):
     """Schedules that differ only in numbers reuse one compiled program when
     passed to jit (at most one trace for the first of them)."""
-    ints, floats = jnp.asarray(int_steps(example)), jnp.asarray(float_steps(example))
+    ints, floats = grids(example.id)
     schedules = [example.sweep(example.v0 * k) for k in (1.0, 0.97, 0.9)]
     assert schedules[0] != schedules[1]
     EVALUATE(schedules[0], [ints, floats])
@@ -516,11 +562,11 @@ def test_repr_names_the_schedule_and_its_arguments(example):
 @pytest.mark.parametrize("example", [e for e in CATALOG if e.picklable], ids=repr)
 def test_pickle_round_trip(example):
     s = example.make()
-    _, jitted, (ints, floats) = evaluated(example.id)  # used: caches filled
+    _, jitted, _ = evaluated(example.id)  # used: caches filled
     back = pickle.loads(pickle.dumps(s))
     assert back == s and hash(back) == hash(s)
     assert type(back) is type(s)
-    again = EVALUATE(back, [jnp.asarray(ints), jnp.asarray(floats)])
+    again = EVALUATE(back, list(grids(example.id)))
     chex.assert_trees_all_close(again, jitted, rtol=0)
     assert pickle.loads(pickle.dumps(back)) == s
 
@@ -652,12 +698,13 @@ def test_optax_optimizers_accept_the_schedule(example):
 @every_example
 def test_a_schedule_holds_its_value_from_where_it_says_it_settles(example):
     """``settles_at()`` is a promise the shift relies on: from that step on the
-    value does not change (checked far beyond it too)."""
+    value does not change (checked far beyond it too).  The steps repeat to the
+    grids' length, to share the compiled eager operations."""
     s = example.make()
     end = s.settles_at()
     if end is None:
         assert not isinstance(s, (jd.constant, jd.linear, jd.cosine_decay)), example.id
         return
-    steps = np.asarray([end, end + 1, end + 17, 2 * end + 1000, 2**31 - 1], np.int64)
+    steps = tile([end, end + 1, end + 17, 2 * end + 1000, 2**31 - 1], np.int64)
     values = np.asarray(s(np.minimum(steps, 2**31 - 1)), np.float64)
     chex.assert_trees_all_close(values, np.full_like(values, values[0]), rtol=0)

@@ -20,14 +20,19 @@ import jaxdecay as jd
 
 TOP = 2**31 - 1
 RTOL = 1e-5  # float32
+# Eager dispatch compiles every operation once per shape: check() evaluates
+# arrays of one length, shorter lists of steps repeated to it.
+N_CHECK = 9
 
 
 def check(schedule, steps, want, rtol=RTOL):
     """Eager (host steps) and jitted (int32 steps) values against ``want``."""
-    steps = np.asarray(steps, np.int64)
-    want = np.asarray(want, np.float64)
+    assert len(steps) == len(want) <= N_CHECK
+    steps = np.resize(np.asarray(steps, np.int64), N_CHECK)
+    want = np.resize(np.asarray(want, np.float64), N_CHECK)
     eager = np.asarray(schedule(steps), np.float64)
-    jitted = np.asarray(jax.jit(schedule)(jnp.asarray(steps, jnp.int32)), np.float64)
+    jitted = jax.jit(schedule)(jax.device_put(steps.astype(np.int32)))
+    jitted = np.asarray(jitted, np.float64)
     chex.assert_trees_all_close(eager, want, rtol=rtol, atol=0)
     chex.assert_trees_all_close(jitted, want, rtol=rtol, atol=0)
 
@@ -192,10 +197,12 @@ def test_piecewise_linear_boundaries_beyond_int32(bounds, values):
     s = jd.piecewise_linear(bounds, values)
     steps = [*STEPS, 4, 5, 55]
     check(s, steps, [linear_ref(t, bounds, values) for t in steps])
-    # A float step (split on the host) and traced values.
+    # A float step (split on the host; an array of N_CHECK) and traced values.
     t = 2**30 + 0.5
     chex.assert_trees_all_close(
-        float(s(np.float64(t))), linear_ref(t, bounds, values), rtol=RTOL
+        np.asarray(s(np.full(N_CHECK, t)), np.float64),
+        np.full(N_CHECK, linear_ref(t, bounds, values)),
+        rtol=RTOL,
     )
     swept = jax.vmap(lambda v: jd.piecewise_linear(bounds, v)(jnp.int32(2**30)))(
         jnp.asarray([values], jnp.float32)
@@ -232,7 +239,8 @@ def test_join_boundaries_beyond_int32():
 
 
 def test_float_steps_with_lengths_beyond_int32():
-    # Float steps are split on the host: 2**30 + 0.5 keeps its fraction.
+    # Float steps are split on the host: 2**30 + 0.5 keeps its fraction (an
+    # array of N_CHECK float64 steps, like check()'s arrays).
     t = 2**30 + 0.5
     cases = [
         (
@@ -252,7 +260,12 @@ def test_float_steps_with_lengths_beyond_int32():
         ),
     ]
     for s, want in cases:
-        chex.assert_trees_all_close(float(s(np.float64(t))), want, rtol=RTOL)
+        chex.assert_trees_all_close(
+            np.asarray(s(np.full(N_CHECK, t)), np.float64),
+            np.full(N_CHECK, want),
+            rtol=RTOL,
+            custom_message=repr(s),
+        )
 
 
 def test_breakpoints_and_summaries_of_huge_parameters():

@@ -5,6 +5,10 @@ Without x64 the steps are int32 (up to ``2**31 - 1``) while a length may be
 up to ``2**63 - 1``; the values are checked against float64 formulas written
 here, at ``rtol=1e-5`` (float32), eager and jitted.  The gradient with respect
 to a float step is one-sided at the phase boundaries, never NaN.
+
+Eager dispatch compiles every operation once per shape: arrays of steps are
+evaluated eagerly at ``STEPS``'s length, integer and float steps alike (values
+and gradients), shorter lists of steps repeated to it.
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ STEPS = np.array([0, 1, 7, 2**29, 2**30, 2**30 + 12345, 2**31 - 2**20, TOP], np.
 
 
 def check(schedule, reference, steps=STEPS):
-    """``schedule`` eager and jitted (int32 steps) against ``reference``."""
+    """``schedule`` eager and jitted (int32 steps) against ``reference``; fewer
+    steps than ``STEPS`` are repeated to its length."""
+    steps = np.resize(np.asarray(steps, np.int64), max(len(steps), len(STEPS)))
     want = reference(np.asarray(steps, np.float64))
     eager = schedule(steps)
-    jitted = jax.jit(lambda t: schedule(t))(jnp.asarray(steps, jnp.int32))
+    jitted = jax.jit(lambda t: schedule(t))(jax.device_put(steps.astype(np.int32)))
     assert eager.dtype == jitted.dtype == jnp.float32
     chex.assert_trees_all_close(eager, jitted, want, rtol=RTOL, atol=0.0)
 
@@ -111,7 +117,7 @@ def test_warmup_stable_decay_with_a_warmup_and_plateau_beyond_int32():
 def test_presets_at_float_steps_beyond_float32():
     """Float steps are split on the host in float64: the fraction of a step
     past 2**24 still counts."""
-    steps = np.array([0.5, 2**30 + 0.25, 2**31 - 1.5])
+    steps = np.resize([0.5, 2**30 + 0.25, 2**31 - 1.5], len(STEPS))
     wcd = jd.warmup_cosine_decay(1.0, 10, 2**31 + 2**30 + 10)
     want = ref_warmup_cosine_decay(1.0, 10, 2**31 + 2**30 + 10)(steps)
     chex.assert_trees_all_close(wcd(steps), want, rtol=RTOL, atol=0.0)
@@ -242,25 +248,37 @@ def test_wsd_gradient_is_one_sided_at_every_boundary(shape):
         w + s: (0.0, rate * slope[0]),
         w + s + d: (rate * slope[1], 0.0),
     }
-    at = jnp.asarray([*sides, 5.0, w + s + 2.5], jnp.float32)
-    grads = np.asarray(jax.vmap(jax.grad(lambda t: lr(t)))(at), np.float64)
+    # the four boundaries, a step inside the warmup and one inside the decay,
+    # then the first two boundaries again (len(STEPS) steps)
+    boundaries = list(sides)
+    which = np.resize(np.arange(6), len(STEPS))
+    at = np.asarray([*boundaries, 5.0, w + s + 2.5])[which]
+    grads = np.asarray(
+        jax.vmap(jax.grad(lambda t: lr(t)))(jnp.asarray(at, jnp.float32)), np.float64
+    )
     assert np.all(np.isfinite(grads)), grads
-    for g, (step, (left, right)) in zip(grads, sides.items(), strict=False):
-        finite = [c for c in (left, right) if np.isfinite(c)]
-        assert any(np.isclose(g, c, rtol=RTOL, atol=1e-7) for c in finite), (step, g)
+    for g, k in zip(grads, which, strict=True):
+        if k < len(boundaries):
+            step = boundaries[k]
+            finite = [c for c in sides[step] if np.isfinite(c)]
+            assert any(np.isclose(g, c, rtol=RTOL, atol=1e-7) for c in finite), (
+                step,
+                g,
+            )
     # Inside the warmup and the decay: the formula's derivative (x = 1/4).
     g = {"linear": -1.0, "cosine": -np.pi / 2 * np.sin(np.pi / 4),
          "1-sqrt": -1.0, "1-square": -0.5}[shape]  # fmt: skip
     chex.assert_trees_all_close(
-        grads[-2:], np.array([(peak - init) / w, rate * g]), rtol=1e-4, atol=0.0
+        grads[4:6], np.array([(peak - init) / w, rate * g]), rtol=1e-4, atol=0.0
     )
 
 
 def test_warmup_cosine_decay_gradient_is_finite_at_every_boundary():
     lr = jd.warmup_cosine_decay(1.0, 10, 50, init_value=0.2, exponent=2.0)
-    at = jnp.asarray([0.0, 10.0, 50.0, 30.0], jnp.float32)
+    # (len(STEPS) steps: the four twice)
+    at = jnp.asarray(np.resize([0.0, 10.0, 50.0, 30.0], len(STEPS)), jnp.float32)
     grads = np.asarray(jax.vmap(jax.grad(lambda t: lr(t)))(at), np.float64)
     # 0: the warmup's slope (from the right); 10: the cosine's start (0 on
     # both sides); 50: held (0); 30 (x = 1/2): d/dt [(1 + cos(pi x)) / 2]**2.
-    want = [0.08, 0.0, 0.0, 2 * 0.5 * (-np.pi / 2 / 40)]
-    chex.assert_trees_all_close(grads, np.array(want), rtol=1e-4, atol=1e-7)
+    want = np.resize([0.08, 0.0, 0.0, 2 * 0.5 * (-np.pi / 2 / 40)], len(STEPS))
+    chex.assert_trees_all_close(grads, want, rtol=1e-4, atol=1e-7)

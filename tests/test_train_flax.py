@@ -5,7 +5,9 @@ parameters (and says so), compares the schedules in a figure whose axes show eve
 curve and a table, and rejects bad command-line input with clear messages.
 
 Runs are tiny (a few epochs of large batches); in-process runs use standard dtype
-promotion, as optax and flax need.
+promotion, as optax and flax need.  Two new processes run the example's ``main``
+(see ``tests/scripts.py``): one on four CPU devices (a run, and a batch the four
+do not divide), one that resumes both interrupted runs from their checkpoints.
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ import json
 import math
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import chex
@@ -58,32 +58,17 @@ def run_here(example, *args):
         return example.main(list(args))
 
 
-def run_process(*args, devices=1, cache=None):
-    """The script in a new process on ``devices`` CPU devices; returns stdout."""
+def run_process(*runs, devices=1):
+    """``main(args)`` for each of ``runs``, one after the other in one new process
+    on ``devices`` CPU devices: per run, ``(exit status, stdout, stderr)``."""
     env = dict(os.environ)
     env["JAX_PLATFORMS"] = "cpu"
     env["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={devices}"
-    if cache is not None:  # compiled programs shared between the processes
-        env["JAX_COMPILATION_CACHE_DIR"] = str(cache)
-        env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
-    proc = subprocess.run(
-        [sys.executable, str(EXAMPLE), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stdout
+    return scripts.run_mains(EXAMPLE, [list(r) for r in runs], env, timeout=300)
 
 
 def read_log(path) -> dict:
     return json.loads(Path(path).read_text())
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("jax_cache")
 
 
 class Terminal(io.StringIO):
@@ -165,12 +150,20 @@ def test_default_parameters_follow_the_run(example, name):
 
 
 def test_every_listed_schedule_builds_and_peaks_at_lr(example):
-    for name in example.SCHEDULES:
-        if name == "reduce_on_plateau":
-            continue
-        schedule = example.build_schedule(name, {}, 100, 0.01)
-        peak = np.asarray(jax.jit(schedule)(np.arange(100))).max()
-        chex.assert_trees_all_close(peak, np.float32(0.01), rtol=1e-6)
+    schedules = {
+        name: example.build_schedule(name, {}, 100, 0.01)
+        for name in example.SCHEDULES
+        if name != "reduce_on_plateau"
+    }
+    # One compiled program for all of them: the schedules are its argument.
+    values = jax.jit(lambda s, t: {n: f(t) for n, f in s.items()})(
+        schedules, np.arange(100)
+    )
+    peaks = {name: np.asarray(v).max() for name, v in values.items()}
+    # A failure names the schedule (the key of its peak).
+    chex.assert_trees_all_close(
+        peaks, {name: np.float32(0.01) for name in peaks}, rtol=1e-6
+    )
 
 
 # -- the progress bar and the summary line -----------------------------------------
@@ -226,13 +219,24 @@ def test_reduce_on_plateau_halves_the_rate_each_epoch(plateau_reference):
 # -- several devices ---------------------------------------------------------------
 
 
-def test_four_devices_give_the_losses_of_one(reference, tmp_path, cache):
+@pytest.fixture(scope="module")
+def four_devices(tmp_path_factory):
+    """One process on four CPU devices: a tiny run, then a batch of 66 (which
+    four devices do not divide).  Per run ``(exit status, stdout, stderr)``, and
+    the first one's log."""
+    path = tmp_path_factory.mktemp("four") / "log.json"
+    runs = run_process(
+        [*TINY, "--log-json", str(path)], ["--batch-size", "66", "--quiet"], devices=4
+    )
+    assert runs[0][0] == 0, runs[0][2][-3000:]
+    return runs, read_log(path)
+
+
+def test_four_devices_give_the_losses_of_one(reference, four_devices):
     _, single = reference
     # The test process runs on the one default CPU device.
     assert single["devices"] == 1
-    path = tmp_path / "log.json"
-    out = run_process(*TINY, "--log-json", str(path), devices=4, cache=cache)
-    multi = read_log(path)
+    ((_, out, _), _), multi = four_devices
     assert multi["devices"] == 4 and "4 cpu devices" in out
     chex.assert_trees_all_close(
         np.asarray(multi["loss"]), np.asarray(single["loss"]), rtol=1e-5
@@ -246,26 +250,42 @@ def test_four_devices_give_the_losses_of_one(reference, tmp_path, cache):
 # -- checkpoints -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("which", ["reference", "plateau_reference"])
-def test_resume_in_a_new_process_reaches_the_same_parameters(
-    example, request, tmp_path, cache, capsys, which
-):
+EXTRA = {"reference": [], "plateau_reference": PLATEAU}
+
+
+@pytest.fixture(scope="module")
+def resumed(example, tmp_path_factory):
+    """The runs of ``reference`` and ``plateau_reference``, interrupted after 30
+    steps in this process (the last save is at step 24, mid-epoch), then both
+    resumed from their checkpoints in one new process.  Per run: its directory,
+    the first part's log and stdout, the second's exit status, stdout, stderr."""
+    first, second = {}, {}
+    for which, extra in EXTRA.items():
+        tmp = tmp_path_factory.mktemp(which)
+        ckpt = ["--checkpoint-dir", str(tmp / "ckpt"), "--save-every", "12"]
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            run_here(
+                example, *TINY, *extra, *ckpt, "--stop-after", "30",
+                "--log-json", str(tmp / "first.json"),
+            )  # fmt: skip
+        first[which] = (tmp, read_log(tmp / "first.json"), out.getvalue())
+        second[which] = [*TINY, *extra, *ckpt, "--log-json", str(tmp / "second.json")]
+    ran = run_process(*second.values())
+    return {which: (*first[which], *run) for which, run in zip(EXTRA, ran, strict=True)}
+
+
+@pytest.mark.parametrize("which", list(EXTRA))
+def test_resume_in_a_new_process_reaches_the_same_parameters(request, resumed, which):
     _, whole = request.getfixturevalue(which)
-    extra = PLATEAU if which == "plateau_reference" else []
-    ckpt = ["--checkpoint-dir", str(tmp_path / "ckpt"), "--save-every", "12"]
-    # Interrupted after 30 steps: the last save is at step 24, mid-epoch.
-    first = tmp_path / "first.json"
-    run_here(
-        example, *TINY, *extra, *ckpt, "--stop-after", "30", "--log-json", str(first)
-    )
-    first = read_log(first)
+    extra = EXTRA[which]
+    tmp_path, first, first_out, code, out, err = resumed[which]
     assert first["steps_done"] == 30 and first["first_step"] == 0
-    assert "resuming" not in capsys.readouterr().out  # a fresh start
+    assert "resuming" not in first_out  # a fresh start
     assert first["learning_rate"] == whole["learning_rate"][:30]
 
-    second = tmp_path / "second.json"
-    out = run_process(*TINY, *extra, *ckpt, "--log-json", str(second), cache=cache)
-    second = read_log(second)
+    assert code == 0, err[-3000:]
+    second = read_log(tmp_path / "second.json")
     assert second["first_step"] == 24 and second["steps_done"] == STEPS
     assert "stopped" not in out
     # It says where it resumes from, on one line of its own.
@@ -371,18 +391,10 @@ def test_bad_input_exits_2_with_a_clear_message(example, capsys, args, message):
     assert re.search(message, err), err
 
 
-def test_batch_not_divisible_by_the_devices(tmp_path):
-    env = dict(os.environ, JAX_PLATFORMS="cpu")
-    env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=3"
-    proc = subprocess.run(
-        [sys.executable, str(EXAMPLE), "--batch-size", "64", "--quiet"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 2
-    assert "--batch-size 64 must be divisible by the 3 devices; try 63" in proc.stderr
+def test_batch_not_divisible_by_the_devices(four_devices):
+    (_, (code, _, err)), _ = four_devices
+    assert code == 2
+    assert "--batch-size 66 must be divisible by the 4 devices; try 64" in err
 
 
 def test_help_lists_every_schedule_and_its_defaults(example, capsys):

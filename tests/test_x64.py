@@ -32,8 +32,16 @@ def x64():
         yield
 
 
+# The schedule is a jit argument: schedules of one structure (and steps of one
+# shape and dtype) share a compiled program.
+@jax.jit
 def evaluate(schedule, steps):
-    return jax.jit(lambda s, ts: [s(t) for t in ts])(schedule, steps)
+    return [schedule(t) for t in steps]
+
+
+@jax.jit
+def evaluate_one(schedule, step):
+    return schedule(step)
 
 
 def test_x64_context_is_active(x64):
@@ -68,8 +76,9 @@ X64_EXAMPLES = [
 @pytest.mark.parametrize("example", X64_EXAMPLES, ids=repr)
 def test_float64_results_match_reference(example, x64):
     s = example.make()  # built with x64 on: host constants split for float64
-    ints = jnp.asarray(np.r_[int_steps(example).astype(np.int64), FAR_STEPS])
-    floats = jnp.asarray(float_steps(example).astype(np.float64))
+    # (put on the device as they are: jnp.asarray would compile a copy per shape)
+    ints = jax.device_put(np.r_[int_steps(example).astype(np.int64), FAR_STEPS])
+    floats = jax.device_put(float_steps(example).astype(np.float64))
     assert ints.dtype == jnp.int64 and floats.dtype == jnp.float64
     out_ints, out_floats = evaluate(s, [ints, floats])
     for out, steps in ((out_ints, ints), (out_floats, floats)):
@@ -99,7 +108,7 @@ def test_every_step_kind_gives_float64(kind, x64):
     """32-bit steps too: the result has the default float dtype, float64."""
     step = STEP_KINDS[kind]
     s = catalog.EXAMPLES["warmup_cosine_decay_full"].make()
-    for out in (s(step), jax.jit(lambda s, t: s(t))(s, step)):
+    for out in (s(step), evaluate_one(s, step)):
         assert out.dtype == jnp.float64
         assert out.shape == np.shape(step)
         chex.assert_trees_all_close(
@@ -196,7 +205,7 @@ def test_int64_steps_beyond_int32(make, steps, want, x64):
     s = make()
     steps = np.asarray(steps, np.int64)
     want = np.asarray(want, np.float64)
-    out = jax.jit(lambda s, t: s(t))(s, jnp.asarray(steps))
+    out = evaluate_one(s, jax.device_put(steps))
     assert out.dtype == jnp.float64
     chex.assert_trees_all_close(np.asarray(out), want, rtol=RTOL, atol=1e-15)
     last = s(int(steps[-1]))  # a Python int beyond int32
