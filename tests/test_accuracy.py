@@ -9,8 +9,8 @@ jaxdecay is evaluated three ways: called directly (eagerly, no jit), under
 ``jax.jit(schedule)`` (the schedule a closed-over constant) and as an argument
 of a jitted function (``jax.jit(lambda s, t: s(t))(schedule, steps)``: its
 host-precomputed constants then travel as traced leaves).  Under jit, the
-cases of a parametrized test run as one jitted program per way
-(``evaluate_each``): one compilation for them all.
+cases of a parametrized test run together (``evaluate_each``): a few
+compilations for them all instead of one each.
 """
 
 import functools
@@ -82,11 +82,11 @@ def _call_with_steps(schedule_and_steps):
 
 def evaluate_each(mode, schedules: dict, steps: dict) -> dict:
     """``{key: schedules[key] at steps[key]}`` evaluated as ``evaluate`` does
-    in ``mode``, under jit all keys in one jitted program: "jit" one function
-    closing over every schedule, "jit_argument" the schedules its arguments
-    (``peers.each``).  A failing key's value is its error (so is one whose
-    schedule is an error); should the one "jit" program fail, the keys run
-    one by one to find it."""
+    in ``mode``, under jit all keys together: "jit" in one jitted function
+    closing over every schedule, "jit_argument" in a few jitted programs with
+    the schedules their arguments (``peers.each``).  A failing key's value
+    is its error (so is one whose schedule is an error); should the one "jit"
+    program fail, the keys run one by one to find it."""
     errors = {k: s for k, s in schedules.items() if isinstance(s, Exception)}
     schedules = {k: s for k, s in schedules.items() if k not in errors}
     return errors | _evaluate_each(mode, schedules, steps)

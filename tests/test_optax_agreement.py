@@ -244,8 +244,8 @@ def optax_oracle(name):
 
 @functools.cache
 def _jitted_twins():
-    """Every twin under jit at ``OPTAX_STEPS``, from one jitted program
-    (``peers.each``), the schedules its arguments."""
+    """Every twin under jit at ``OPTAX_STEPS``, from a few jitted programs
+    (``peers.each``), the schedules their arguments."""
     return peers.each(
         peers.call, {name: s for name, (s, _) in OPTAX_TWINS.items()}, OPTAX_STEPS
     )
@@ -509,9 +509,9 @@ def _int_and_float(schedule, a, b):
 @functools.cache
 def _jitted_values():
     """Every case (its schedule, or its build error) and its values under jit
-    at ``STEPS`` and ``FLOAT_STEPS``, from one jitted program for all cases
-    (``peers.each``), the schedules its arguments: it serves both tests
-    below."""
+    at ``STEPS`` and ``FLOAT_STEPS``, from a few jitted programs for all
+    cases (``peers.each``), the schedules their arguments: they serve both
+    tests below."""
     return peers.jitted_cases(
         lambda index: _build(*REFERENCE_CASES[index])[0],
         range(len(REFERENCE_CASES)),

@@ -38,7 +38,7 @@ RTOL32, RTOL64 = 1e-6, 1e-12
 # Every case is evaluated on the same steps (then cut to its length, on the
 # host: slicing a JAX array compiles a program per length), so cases share
 # compiled code: eagerly each operation compiles once for all cases, and under
-# jit one program per mode serves every case (``peers.each``).
+# jit a few programs per mode serve every case (``peers.each``).
 STEPS = 1536
 assert max(len(c["values"]) for c in CASES) <= STEPS
 
@@ -56,8 +56,8 @@ _JITTED: dict = {}
 
 def jitted(mode):
     """Every case's schedule (or its build error) and its values on the steps,
-    from one jitted program per mode ("x64": built and run with x64, float64
-    host constants)."""
+    from a few jitted programs per mode ("x64": built and run with x64,
+    float64 host constants)."""
     if mode not in _JITTED:
         with jax.enable_x64(mode == "x64"):
             _JITTED[mode] = peers.jitted_cases(build, CASES, jnp.arange(STEPS))

@@ -84,10 +84,8 @@ _RESULTS: dict = {}
 
 def jitted(mode):
     """Every case's schedule (or its build error) and its values on steps
-    0..255, from one jitted program per mode (``peers.each``; "x64": built and
-    run with x64, as test_x64.py does): one compilation for all cases.  (One
-    program per case, or per chunk of cases, compiles no faster in all: XLA's
-    time follows the sum of the cases' operations.)"""
+    0..255, from jitted programs of a few cases each (``peers.each``), per
+    mode ("x64": built and run with x64, as test_x64.py does)."""
     if mode not in _RESULTS:
         with jax.enable_x64(mode == "x64"):
             _RESULTS[mode] = peers.jitted_cases(build, SCHEDULES, jnp.arange(STEPS))
@@ -139,7 +137,7 @@ _PLATEAUS: dict = {}
 
 def plateaus(mode):
     """Every plateau case's rule (or its build error) and its values after
-    each metric, from one jitted program per mode (as ``jitted``)."""
+    each metric, from jitted programs per mode (as ``jitted``)."""
     if mode not in _PLATEAUS:
         with jax.enable_x64(mode == "x64"):
             _PLATEAUS[mode] = peers.jitted_plateaus(plateau, PLATEAUS)

@@ -54,7 +54,7 @@ def build(case):
 
 # Every case is evaluated on the same steps 0..255 (then cut to its length, on
 # the host), so cases share compiled code: eagerly each operation compiles once
-# for all cases, and under jit one program per mode holds every case.
+# for all cases, and under jit a few programs per mode hold every case.
 STEPS = 256
 assert max(len(c["values"]) for c in SCHEDULES) <= STEPS
 
@@ -63,9 +63,10 @@ _JITTED: dict = {}
 
 def jitted(mode):
     """Every case's schedule (or its build error) and its values on steps
-    0..255, from one jitted program per mode (``peers.each``; "x64": built and
-    run with x64, as test_x64.py does).  Except with x64 for the cases of
-    Python functions, one program each: several host callbacks in one
+    0..255, from jitted programs of a few cases each (``peers.each``), per
+    mode ("x64": built and run with x64, as test_x64.py does).  Except with
+    x64 for the cases of Python functions, one program each: several host
+    callbacks in one
     program run on XLA's threads, where ``jax.enable_x64`` (a setting of the
     calling thread) is off, and JAX then refuses their float64 results."""
     if mode not in _JITTED:
@@ -86,7 +87,7 @@ _PLATEAUS: dict = {}
 
 def plateaus(mode):
     """Every plateau case's rule (or its build error) and its values after
-    each metric, from one jitted program per mode (as ``jitted``)."""
+    each metric, from jitted programs per mode (as ``jitted``)."""
     if mode not in _PLATEAUS:
         with jax.enable_x64(mode == "x64"):
             _PLATEAUS[mode] = peers.jitted_plateaus(

@@ -34,7 +34,7 @@ CASES = [c for c in DATA["cases"] if "metrics" not in c]
 PLATEAU = [c for c in DATA["cases"] if "metrics" in c]
 RTOL, RTOL_X64 = 1e-6, 1e-12
 # One length for every case, so that eager operations compile once for all
-# cases, and the jitted cases of a mode run as one program.
+# cases, and the jitted cases of a mode run in a few programs.
 LENGTH = max(len(c["values"]) for c in CASES)
 
 
@@ -54,14 +54,14 @@ def evaluate(schedule, n):
 
 # Jitted evaluation: one case per function (compiling every case would take
 # most of the time of this file; eager and jitted run the same operations),
-# all of a mode from one jitted program (``jitted``).
+# all of a mode from a few jitted programs (``jitted``).
 JIT = list({c["name"]: c for c in CASES}.values())
 _JITTED: dict = {}
 
 
 def jitted(mode, case):
     """A case of ``JIT`` (float32) or ``JIT_X64`` (x64): its rates from one
-    jitted program for all cases of the mode (``peers.each``)."""
+    jitted program of a few cases (``peers.each``)."""
     if mode not in _JITTED:
         with jax.enable_x64(mode == "x64"):
             _JITTED[mode] = peers.jitted_cases(
@@ -157,7 +157,7 @@ _PLATEAUS: dict = {}
 
 def plateaus(mode):
     """Every plateau case's rule (or its build error) and its values after
-    each metric, from one jitted program per mode ("x64": built and run with
+    each metric, from jitted programs per mode ("x64": built and run with
     x64)."""
     if mode not in _PLATEAUS:
         with jax.enable_x64(mode == "x64"):
