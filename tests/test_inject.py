@@ -1,6 +1,7 @@
 """jaxdecay.inject: schedules in an optax optimizer, lean state, readable back."""
 
 import functools
+from pathlib import Path
 
 import chex
 import jax
@@ -10,6 +11,7 @@ import optax
 import pytest
 
 import jaxdecay as jd
+import scripts
 from jaxdecay import InjectState, inject
 
 PARAMS = {"w": jnp.array([1.0, -2.0, 3.0]), "b": jnp.array(0.5)}
@@ -439,14 +441,9 @@ def test_state_round_trips_through_flax_serialization(factory):
 @functools.cache
 def _bench_common():
     """benchmarks/_common.py, loaded once (it counts the kernels)."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "_common.py"
-    spec = importlib.util.spec_from_file_location("bench_common", path)
-    common = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(common)
-    return common
+    return scripts.load(
+        Path(__file__).resolve().parents[1] / "benchmarks" / "_common.py"
+    )
 
 
 def _kernels(tx):

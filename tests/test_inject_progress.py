@@ -3,6 +3,7 @@
 
 import functools
 import pickle
+from pathlib import Path
 
 import chex
 import jax
@@ -12,6 +13,7 @@ import optax
 import pytest
 
 import jaxdecay as jd
+import scripts
 from jaxdecay._train.inject import Count, InjectState, inject
 
 PARAMS = {"w": jnp.array([1.0, -2.0, 3.0]), "b": jnp.array(0.5)}
@@ -417,14 +419,9 @@ def test_a_checkpoint_resumes_bit_identically(how):
 @functools.cache
 def _bench_common():
     """benchmarks/_common.py, loaded once (it counts the kernels)."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "_common.py"
-    spec = importlib.util.spec_from_file_location("bench_common", path)
-    common = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(common)
-    return common
+    return scripts.load(
+        Path(__file__).resolve().parents[1] / "benchmarks" / "_common.py"
+    )
 
 
 def _kernels(tx, **extra):
