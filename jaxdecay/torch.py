@@ -334,12 +334,23 @@ class _HostFn:
         table = jnp.asarray(self.table, fdtype)
 
         def host(k):
-            shape = jax.ShapeDtypeStruct(k.shape, fdtype)
+            # The values travel as the bits of the float dtype in uint32 words:
+            # JAX converts a callback's float64 result to float32 on a thread
+            # where x64 is off, and XLA may run the callback on such a thread
+            # (several callbacks in one program run concurrently) even when
+            # the program was made inside ``jax.enable_x64``.
+            words = np.dtype(fdtype).itemsize // 4
+            shape = jax.ShapeDtypeStruct((*k.shape, words), np.uint32)
 
             def call(k):
-                return self._host(k).astype(fdtype)
+                values = np.array(self._host(k), fdtype)  # a contiguous copy
+                flat = values.reshape(-1).view(np.uint32)
+                return flat.reshape(*values.shape, words)
 
-            return jax.pure_callback(call, shape, k, vmap_method="expand_dims")
+            bits = jax.pure_callback(call, shape, k, vmap_method="expand_dims")
+            if words == 1:
+                bits = bits[..., 0]
+            return jax.lax.bitcast_convert_type(bits, fdtype)
 
         inside = k < jnp.asarray(len(self.table), k.dtype)
         return jax.lax.cond(inside, lambda k: num.take(table, k), host, k)

@@ -13,9 +13,11 @@ its case.  PyTorch itself is not needed.
 from __future__ import annotations
 
 import collections
+import functools
 import json
 import math
 import pickle
+import threading
 from unittest import mock
 
 import chex
@@ -64,21 +66,10 @@ _JITTED: dict = {}
 def jitted(mode):
     """Every case's schedule (or its build error) and its values on steps
     0..255, from jitted programs of a few cases each (``peers.each``), per
-    mode ("x64": built and run with x64, as test_x64.py does).  Except with
-    x64 for the cases of Python functions, one program each: several host
-    callbacks in one
-    program run on XLA's threads, where ``jax.enable_x64`` (a setting of the
-    calling thread) is off, and JAX then refuses their float64 results."""
+    mode ("x64": built and run with x64, as test_x64.py does)."""
     if mode not in _JITTED:
-        python = [c for c in LAMBDAS["cases"] if "metrics" not in c]
-        groups = [[c for c in SCHEDULES if c not in python]]
-        groups += [[c] for c in python] if mode == "x64" else [python]
-        _JITTED[mode] = {}
         with jax.enable_x64(mode == "x64"):
-            for group in groups:
-                _JITTED[mode].update(
-                    peers.jitted_cases(build, group, jnp.arange(STEPS))
-                )
+            _JITTED[mode] = peers.jitted_cases(build, SCHEDULES, jnp.arange(STEPS))
     return _JITTED[mode]
 
 
@@ -267,6 +258,34 @@ def test_python_lambda_is_exact_at_every_step(rtol):
         chex.assert_trees_all_close(
             np.asarray(jax.jit(jax.vmap(lr))(FAR), np.float64), want, rtol=rtol
         )
+
+
+def test_python_lambdas_keep_float64_on_any_thread():
+    """Host values come back in float64 whichever thread XLA runs the
+    callback on: several callbacks in one program run concurrently, on
+    threads where ``jax.enable_x64`` (a setting of the calling thread) is off;
+    and a program made with x64 may be run from another thread."""
+    fns = [functools.partial(lambda e, i: 1.0 / (i + 1) if e < 8 else 0.5, i=i)
+           for i in range(6)]  # fmt: skip
+    steps = np.arange(24)
+    want = [[0.1 * fn(int(t)) for t in steps] for fn in fns]
+    with jax.enable_x64(True):
+        lrs = [jt.LambdaLR(fn, lr=0.1, horizon=4) for fn in fns]
+        run = jax.jit(lambda lrs, t: [lr(t) for lr in lrs])
+        got = run(lrs, jnp.asarray(steps))
+        compiled = run.lower(lrs, jnp.asarray(steps)).compile()
+        args = jax.tree.map(jnp.asarray, (lrs, steps))
+    assert all(g.dtype == jnp.float64 for g in got)
+    chex.assert_trees_all_close(np.asarray(got), np.asarray(want), rtol=RTOL64)
+    elsewhere = {}
+    thread = threading.Thread(
+        target=lambda: elsewhere.update(out=jax.device_get(compiled(*args)))
+    )
+    thread.start()
+    thread.join()
+    chex.assert_trees_all_close(
+        np.asarray(elsewhere["out"]), np.asarray(want), rtol=RTOL64
+    )
 
 
 def test_python_lambda_runs_on_the_host_and_a_traceable_one_in_jax():
