@@ -36,6 +36,7 @@ __all__ = [
     "CATALOG",
     "CORE",
     "EXAMPLES",
+    "padded",
     "reference",
     "int_steps",
     "float_steps",
@@ -64,6 +65,15 @@ def reference(example: Example, t) -> np.ndarray:
     t = np.maximum(np.asarray(t, np.float64), 0.0)
     with np.errstate(over="ignore", under="ignore"):
         return np.asarray(example.ref(t), np.float64) * np.ones_like(t)
+
+
+def padded(steps, n, dtype=None) -> np.ndarray:
+    """``steps`` repeated at its last entry up to ``n`` entries (in ``dtype``,
+    by default their own): a file that evaluates every few steps eagerly on
+    one shape has eager dispatch compile each operation once, not per test."""
+    steps = np.asarray(steps, dtype)
+    assert 0 < steps.size <= n, f"{steps.size} steps do not pad to {n}"
+    return np.concatenate([steps, np.full(n - steps.size, steps[-1], steps.dtype)])
 
 
 N_INT = 509  # integer steps per example below the far-away ones: 512 in all

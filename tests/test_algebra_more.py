@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import pickle
 
+import catalog
 import chex
 import jax
 import jax.numpy as jnp
@@ -64,12 +65,9 @@ def round_trips(value):
 
 
 def padded(steps):
-    """``steps`` repeated at its last entry up to ``N`` entries: every eager
-    evaluation here is on one shape (``N``, int32 or float32), so eager
-    dispatch compiles each operation once, not once per test."""
-    steps = np.asarray(steps)
-    assert steps.size <= N
-    return np.concatenate([steps, np.full(N - steps.size, steps[-1], steps.dtype)])
+    """``steps`` padded to ``N`` entries: every eager evaluation here is on
+    one shape (``N``, int32 or float32)."""
+    return catalog.padded(steps, N)
 
 
 def value_of(schedule, t):

@@ -9,6 +9,7 @@ import math
 import pickle
 import re
 
+import catalog
 import chex
 import jax
 import jax.numpy as jnp
@@ -36,12 +37,10 @@ FLOAT_STEPS = np.r_[np.arange(0, 130) + 0.25, np.arange(0, 130, 15) + 0.75]
 
 
 def padded(steps, dtype=np.int32):
-    """``steps`` repeated at its last entry up to the shape of ``STEPS``: the
-    eager evaluations of a few steps reuse the operations eager dispatch
-    compiled for ``STEPS`` (int32) and ``FLOAT_STEPS`` (float32)."""
-    steps = np.asarray(steps, dtype)
-    assert steps.size <= STEPS.size
-    return np.r_[steps, np.full(STEPS.size - steps.size, steps[-1], dtype)]
+    """``steps`` padded to the shape of ``STEPS``: the eager evaluations of a
+    few steps reuse the operations compiled for ``STEPS`` (int32) and
+    ``FLOAT_STEPS`` (float32)."""
+    return catalog.padded(steps, STEPS.size, dtype)
 
 
 def at_steps(schedule, steps, dtype=np.int32):

@@ -17,6 +17,7 @@ import math
 import pickle
 from fractions import Fraction
 
+import catalog
 import chex
 import jax
 import jax.numpy as jnp
@@ -37,10 +38,8 @@ FLOAT_STEPS = (STEPS + np.resize([0.25, 0.5, 0.75, 0.9], N)).astype(np.float32)
 
 
 def padded(steps):
-    """``steps`` repeated at its last entry up to the shape of ``STEPS``."""
-    steps = np.asarray(steps)
-    assert steps.size <= N
-    return np.concatenate([steps, np.full(N - steps.size, steps[-1], steps.dtype)])
+    """``steps`` padded to the shape of ``STEPS``."""
+    return catalog.padded(steps, N)
 
 
 # -- float64 references ------------------------------------------------------
