@@ -26,6 +26,7 @@ floor; a subpackage's ``__init__.py`` holds a docstring and imports nothing.
 from __future__ import annotations
 
 import ast
+import functools
 import pathlib
 import shutil
 
@@ -99,10 +100,17 @@ def _resolve(package, name, node):
     return found
 
 
+@functools.cache
+def _parse(source):
+    """A module's syntax tree, parsed once per text (the checks below read
+    every module several times, and a broken copy differs in one file)."""
+    return ast.parse(source)
+
+
 def _imports(name, package=PACKAGE):
     """``(module imported, line, at top level)`` for each import of the package."""
     path = package / "__init__.py" if name == "" else _path(package, name)
-    tree = ast.parse(path.read_text())
+    tree = _parse(path.read_text())
     top = set(map(id, tree.body))
     found = []
     for node in ast.walk(tree):
