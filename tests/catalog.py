@@ -393,6 +393,15 @@ SCHEDULE_NAMES = {
     and name != "Schedule"
 }
 
+
+def stacked(*values):
+    """``jnp.stack(values)`` for a sweep: a hostile Python number past float32
+    becomes inf there (the schedule then refuses it) without NumPy's warning
+    of the cast."""
+    with np.errstate(over="ignore"):
+        return jnp.stack(values)
+
+
 CATALOG: list[Example] = []
 
 
@@ -522,7 +531,7 @@ add(
     "piecewise_constant",
     lambda: jd.piecewise_constant([10, 30], [0.1, 0.01, 0.001]),
     r_piecewise_constant([10, 30], [0.1, 0.01, 0.001]),
-    lambda v: jd.piecewise_constant([10, 30], jnp.stack([v, v / 10, v / 100])),
+    lambda v: jd.piecewise_constant([10, 30], stacked(v, v / 10, v / 100)),
     0.1,
     35,
 )
@@ -540,7 +549,7 @@ add(
     "piecewise_linear",
     lambda: jd.piecewise_linear([0, 100, 1000], [0.0, 1e-3, 1e-5]),
     r_piecewise_linear([0, 100, 1000], [0.0, 1e-3, 1e-5]),
-    lambda v: jd.piecewise_linear([0, 100, 1000], jnp.stack([0.0 * v, v, v / 100])),
+    lambda v: jd.piecewise_linear([0, 100, 1000], stacked(0.0 * v, v, v / 100)),
     1e-3,
     1010,
 )
@@ -549,9 +558,7 @@ add(
     "piecewise_linear",
     lambda: jd.piecewise_linear([5, 10, 10, 20], [1.0, 0.5, 0.8, 0.1]),
     r_piecewise_linear([5, 10, 10, 20], [1.0, 0.5, 0.8, 0.1]),
-    lambda v: jd.piecewise_linear(
-        [5, 10, 10, 20], jnp.stack([v, v / 2, 0.8 * v, v / 10])
-    ),
+    lambda v: jd.piecewise_linear([5, 10, 10, 20], stacked(v, v / 2, 0.8 * v, v / 10)),
     1.0,
     25,
 )
