@@ -30,7 +30,9 @@ its multiples as Python's float ``//`` finds it (``1.1 * 100`` is
 ``110.00000000000001``: the decays come an update late); growing cycles end
 where timm's float logarithm puts them (``math.log(243, 3)`` is
 ``4.999999999999999``, so timm's ``cycle_mul=3`` cycle starting at 121 begins
-a step late).
+a step late), up to step ``2**40``: past it timm's float64 cycle arithmetic
+misplaces starts by whole steps, and the cycles start where the exact
+lengths put them.
 
 **Noise** (``noise_range_t``, ``noise_pct``, ``noise_std``, ``noise_seed``) is
 :class:`jaxdecay.noise`: the same law (a normal of deviation ``noise_std``
@@ -426,10 +428,13 @@ def _cycles(func, kind, lr, a, shape):
     T, lr_min, m = a["t_initial"], a["lr_min"], a["cycle_mul"]
     decay, k = a["cycle_decay"], a.get("k_decay", 1.0)
     count = _cycle_count(a["cycle_limit"])
+    # tanh starts at lr (1 - tanh(lb)) / 2, a little below lr: a warmup
+    # ramps to lr itself, and update 0 of create_scheduler_v2 is lr.
+    starts_at_lr = kind != "tanh"
     if count == 0:
         return constant(lr_min), False
     if count == 1:  # cycle_mul and cycle_decay play no part
-        return _curve(kind, lr, T, lr_min, shape, k), kind != "tanh"
+        return _curve(kind, lr, T, lr_min, shape, k), starts_at_lr
     if decay <= 0:
         chk.fail(
             func,
@@ -456,9 +461,9 @@ def _cycles(func, kind, lr, a, shape):
                 body = (peaks - lr_min) * unit + lr_min
         end = count * T
         if end > num.top_step():
-            return body, True
-        return join([body, constant(lr_min)], [end]), True
-    return _grown_cycles(func, kind, lr, a, count, shape), True
+            return body, starts_at_lr
+        return join([body, constant(lr_min)], [end]), starts_at_lr
+    return _grown_cycles(func, kind, lr, a, count, shape), starts_at_lr
 
 
 def _with_timm_cycles(func, restarts, a, lr, count):

@@ -375,8 +375,33 @@ def _of_step(func, name, fn, horizon, period=None):
     when it can be, else evaluated on the host as PyTorch does."""
     probe = _FloatStep(fn, period)
     if _traceable(probe):
+        _check_not_nan(func, name, fn, horizon, 1 if period else 0)
         return from_fn(probe)
     return from_fn(_HostFn(func, name, fn, horizon, period))
+
+
+def _check_not_nan(func, name, fn, horizon, first):
+    """Refuses a traced ``fn`` that gives NaN at one of its first ``horizon``
+    arguments (``first`` on): inside a compiled schedule a NaN could not
+    raise where it is read, as the host's table makes it raise, so it is
+    refused when the schedule is made.  (An infinity is held at the largest
+    float, as every schedule's value is.)  The arguments are evaluated at
+    once, in one compiled program."""
+    fdtype = num.float_dtype()
+    args = np.arange(first, first + horizon, dtype=fdtype)
+    try:
+        values = jax.jit(jax.vmap(lambda k: jnp.asarray(fn(k), fdtype)))(args)
+    except Exception:  # noqa: BLE001 - evaluated one step at a time instead
+        return
+    if not chk.is_concrete(values):  # fn closes over traced values
+        return
+    bad = np.flatnonzero(np.isnan(np.asarray(values)))
+    if bad.size:
+        k = first + int(bad[0])
+        raise ValueError(
+            f"{func}: `{name}({k})` must be a number (a rate of NaN is not a "
+            f"schedule); got {name}({k})=nan."
+        )
 
 
 class _IntCalls:
@@ -1029,7 +1054,8 @@ def CyclicLR(  # noqa: N802
       last_epoch: only -1.
       horizon: keyword only: how many values of a ``scale_fn`` that JAX cannot
         trace are tabulated when the schedule is made (cycles 1..horizon, or
-        steps 0..horizon-1); default 100,000.
+        steps 0..horizon-1), or checked for NaN for one it can; default
+        100,000.
 
     Examples:
       >>> lr = CyclicLR(0.01, 0.1, step_size_up=10, mode="triangular2")
@@ -1253,15 +1279,16 @@ def OneCycleLR(  # noqa: N802
             f"by zero at construction with total_steps={total})",
         )
     if three_phase and pct_start > 0.5:
-        twice = float(2 * pct_start * total)
-        if not (twice.is_integer() and twice - 2 >= total):
+        # The second phase then ends at 2 pT - 2 >= T - 1: past the cycle, or
+        # at its last step (PyTorch divides by zero at T, held from T - 1).
+        if not float(2 * pct_start * total).is_integer():
             chk.fail(
                 name,
                 "pct_start",
                 pct_start,
-                "at most 0.5 with `three_phase=True`, or such that "
-                "2 * pct_start * total_steps is a whole number >= total_steps + 2 "
-                f"(the only cases represented); got total_steps={total} and",
+                "at most 0.5 with `three_phase=True`, or such that 2 * pct_start "
+                f"* total_steps (total_steps={total}) is a whole number, the only "
+                "cases represented",
             )
     return _port(name, None, args, _make_one_cycle(args, None))
 
@@ -1430,7 +1457,9 @@ def LambdaLR(lr_lambda, last_epoch=-1, *, lr, horizon=_HORIZON):  # noqa: N802
       compiled schedule, on the step as a float array holding a whole number
       (so ``0.95 ** epoch`` and ``(epoch + 1) / 10`` work; ``epoch // 30``
       still floors), in the default float dtype; it costs what its operations
-      cost;
+      cost; a function that gives NaN at one of the first ``horizon`` steps
+      is refused when the schedule is made (an infinity, as ``1 / (e - 3)``
+      at 3, is held at the largest float, as every schedule's value is);
     - on the host, as PyTorch evaluates it (a Python int in, float64 out), for
       every other function: ``lr_lambda(0)`` ... ``lr_lambda(horizon - 1)`` are
       computed when the schedule is made (``horizon`` Python calls) and read
@@ -1452,7 +1481,7 @@ def LambdaLR(lr_lambda, last_epoch=-1, *, lr, horizon=_HORIZON):  # noqa: N802
       last_epoch: only -1.
       lr: the optimizer's learning rate.
       horizon: keyword only: the steps tabulated for a function JAX cannot
-        trace (default 100,000).
+        trace, or checked for NaN for one it can (default 100,000).
 
     Examples:
       >>> lr = LambdaLR(lambda epoch: 0.5 ** (epoch // 3), lr=0.1)

@@ -258,6 +258,34 @@ def cases():  # noqa: PLR0915 - one list
             {"cycle_mul": 3.0, "cycle_limit": 6, **lr},
             125,
         ),
+        case(  # the warmup ramps to lr, not to the curve's first value
+            "tanh-warmup-prefix-cycles",
+            s,
+            [10],
+            {
+                "lb": -1.0,
+                "ub": 3.0,
+                "warmup_t": 4,
+                "warmup_prefix": True,
+                "cycle_limit": 2,
+                **lr,
+            },
+            30,
+        ),
+        case(
+            "tanh-warmup-prefix-cycle-mul",
+            s,
+            [1],
+            {
+                "warmup_t": 3,
+                "warmup_lr_init": 0.5,
+                "warmup_prefix": True,
+                "cycle_mul": 2.0,
+                "cycle_limit": 10,
+                **lr,
+            },
+            40,
+        ),
     ]
     # PolyLRScheduler
     s = "PolyLRScheduler"
@@ -474,6 +502,13 @@ def cases():  # noqa: PLR0915 - one list
             [],
             {"sched": "tanh", "num_epochs": 10, **lr},
             12,
+        ),
+        case(  # update 0 is lr, not the curve's first value
+            "v2-tanh-cycles-no-warmup",
+            f,
+            [],
+            {"sched": "tanh", "num_epochs": 10, "cycle_limit": 2, **lr},
+            25,
         ),
         case(
             "v2-step-epochs",

@@ -282,6 +282,25 @@ def cases():
             {"total_steps": 10, "pct_start": 0.6, "three_phase": True},
             10,
         ),
+        case(  # the second phase ends at the last step; PyTorch divides by 0 at T
+            "OneCycleLR-three-phase-to-the-last-step",
+            "OneCycleLR",
+            [1.0],
+            {"total_steps": 8, "pct_start": 0.5625, "three_phase": True},
+            7,
+        ),
+        case(
+            "OneCycleLR-three-phase-0.505-linear",
+            "OneCycleLR",
+            [1.0],
+            {
+                "total_steps": 100,
+                "pct_start": 0.505,
+                "three_phase": True,
+                "anneal_strategy": "linear",
+            },
+            99,
+        ),
         case("OneCycleLR-T1", "OneCycleLR", [1.0], {"total_steps": 1}, 1),
         case(
             "OneCycleLR-100",

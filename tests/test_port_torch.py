@@ -288,6 +288,23 @@ def test_python_lambdas_keep_float64_on_any_thread():
     )
 
 
+def test_traced_lambda_giving_nan_is_refused_and_inf_is_held():
+    with pytest.raises(ValueError, match=r"`lr_lambda\(5\)` must be a number.*=nan"):
+        jt.LambdaLR(lambda e: jnp.where(e < 5, 1.0, jnp.nan), lr=0.1)
+    with pytest.raises(ValueError, match=r"`scale_fn\(2\)` must be a number"):
+        jt.CyclicLR(
+            0.01, 0.1, step_size_up=5, scale_fn=lambda c: jnp.where(c < 2, 1.0, jnp.nan)
+        )
+    # Past the float range a rate is the largest float, never inf or NaN.
+    lr = jt.LambdaLR(lambda e: 1 / (e - 3), lr=0.1)
+    big = np.finfo(np.float32).max
+    chex.assert_trees_all_close(
+        np.asarray(jax.jit(jax.vmap(lr))(jnp.arange(2, 6)), np.float64),
+        np.array([-0.1, big, 0.1, 0.05]),
+        rtol=RTOL32,
+    )
+
+
 def test_python_lambda_runs_on_the_host_and_a_traceable_one_in_jax():
     host = jt.LambdaLR(WARMUP, lr=0.1)
     traced = jt.LambdaLR(lambda e: jnp.minimum((e + 1) / 10, 1.0), lr=0.1)
