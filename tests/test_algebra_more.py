@@ -484,3 +484,30 @@ def test_noise_draws_are_jax_randoms_numbers():
             atol=1e-7,
             custom_message=str(seed),
         )
+
+
+def test_parts_past_the_float_range_never_make_nan():
+    """A part whose value overflows reads as the largest float in what
+    combines it: a difference of equal saturated sums is 0, a product with a
+    factor of 0 is 0, and ``s ** 0`` has the slope 0 everywhere.  (Slopes
+    where a value saturates are not checked: the largest float is flat there,
+    and a part past it has no finite slope.)"""
+    big = float(np.finfo(np.float32).max)
+    huge = jd.constant(3e38) + 3e38  # past float32: the largest float
+    at = padded(np.array([5, 10, 11], np.int32))
+    cases = [
+        (huge - huge, [0.0, 0.0, 0.0]),
+        (jd.warmup(huge, 10), [big / 2, big, big]),
+        ((jd.constant(3e38) * 2) * jd.linear(1.0, 0.0, 10), [big, 0.0, 0.0]),
+        (jd.linear(3e38, 0, 10) * jd.linear(3e38, 0, 10) * jd.linear(1, 0, 10),
+         [big, 0.0, 0.0]),
+    ]  # fmt: skip
+    for lr, want in cases:
+        for got in (lr(at), ev(lr, at)):
+            got = np.asarray(got, np.float64)[:3]
+            assert np.all(np.isfinite(got)), (lr, got)
+            chex.assert_trees_all_close(got, np.array(want), rtol=1e-6)
+    zeroth = jd.linear(1.0, -1.0, 10) ** 0  # 0 at step 5
+    chex.assert_trees_all_close(
+        np.asarray(jax.vmap(jax.grad(zeroth))(at.astype(np.float32))), np.zeros(N)
+    )

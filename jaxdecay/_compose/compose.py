@@ -62,7 +62,7 @@ _OPS = {
 
 def _operand(x, n, f):
     if isinstance(x, Schedule):
-        return x._evaluate(num.Step(n, f))
+        return x._value(num.Step(n, f))
     return num.as_float(x)
 
 
@@ -333,7 +333,14 @@ def _select_max(a, b):
     return jnp.where((b > a) | jnp.isnan(b), b, a)
 
 
-_FOLDS = {"+": jnp.add, "*": jnp.multiply, "min": _select_min, "max": _select_max}
+def _times(a, b):
+    """``a * b``, 0 where either is 0: a partial product past the float range
+    (``3e38 * 2``) times a factor of 0 is 0, as the formula's product is, not
+    ``inf * 0 = NaN``."""
+    return jnp.where((a == 0) | (b == 0), 0.0, a * b)
+
+
+_FOLDS = {"+": jnp.add, "*": _times, "min": _select_min, "max": _select_max}
 _HOST = {"+": np.sum, "*": np.prod, "min": np.min, "max": np.max}
 
 
@@ -369,8 +376,7 @@ def _evaluate_group(op, treedef, rows, columns, step):
     def one(*cols):
         it = iter(cols)
         leaves = [next(it) if v is None else v for v in fixed]
-        value = jax.tree_util.tree_unflatten(treedef, leaves)._evaluate(step)
-        return jnp.asarray(value, num.float_dtype())
+        return jax.tree_util.tree_unflatten(treedef, leaves)._value(step)
 
     if not varying:  # the same schedule `rows` times
         value = one()
@@ -382,8 +388,8 @@ def _evaluate_group(op, treedef, rows, columns, step):
     values = jax.vmap(one)(*varying)
     if op == "+":
         return jnp.sum(values, axis=0)
-    if op == "*":
-        return jnp.prod(values, axis=0)
+    if op == "*":  # 0 where a factor is 0 (see _times)
+        return jnp.where(jnp.any(values == 0, axis=0), 0.0, jnp.prod(values, axis=0))
     # The row holding the extreme, selected (NaN wins, as in a fold).
     pick = jnp.argmin(values, axis=0) if op == "min" else jnp.argmax(values, axis=0)
     return jnp.take_along_axis(values, pick[None], axis=0)[0]
@@ -597,7 +603,7 @@ class clip(Schedule):
 
     def _evaluate(self, step):
         n, f = step
-        value = self.schedule._evaluate(num.Step(n, f))
+        value = self.schedule._value(num.Step(n, f))
         if self.min_value is not None:
             value = jnp.maximum(value, _operand(self.min_value, n, f))
         if self.max_value is not None:
@@ -840,7 +846,7 @@ class warmup(Schedule):
     def _evaluate(self, step):
         n, f = step
         zero = jnp.zeros((), num.int_dtype())
-        peak = self.schedule._evaluate(num.Step(zero, None))
+        peak = self.schedule._value(num.Step(zero, None))
         w = self.warmup_steps
         length = max(w, 1) if chk.is_concrete(w) else jnp.maximum(w, 1)
         if self.shape == "cosine":
@@ -937,7 +943,7 @@ class untuned_warmup(Schedule):
         if end is not None:
             done = done | num.reached(n, end)
         factor = jnp.where(done, jnp.ones_like(ramp), ramp)
-        return self.schedule._evaluate(num.Step(n, f)) * factor
+        return self.schedule._value(num.Step(n, f)) * factor
 
     def settles_at(self):
         end, inner = self._end(), self.schedule.settles_at()

@@ -110,7 +110,7 @@ class noise(Schedule):
 
     def _evaluate(self, step):
         n, f = step
-        value = self.schedule._evaluate(num.Step(n, f))
+        value = self.schedule._value(num.Step(n, f))
         base = _key_data(self.key)
         n_t = self._draw(_step_key(base, n))  # elementwise
         active = num.reached(n, self.start)

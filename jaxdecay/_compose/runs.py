@@ -113,7 +113,7 @@ class cooldown(Schedule):
 
     def _evaluate(self, step):
         n, f = step
-        value = jnp.asarray(self.schedule._evaluate(step), num.float_dtype())
+        value = self.schedule._value(step)
         m, g = num.delay(n, f, self.start)
         done, remaining, length = clamped_done(m, g, self.length)
         arg = self.power if self.shape == "power" else self.ratio

@@ -606,15 +606,21 @@ class Schedule(Value, abstract=True):
                 message = f"{type(self).__name__}{message[len('schedule') :]}"
                 raise type(error)(message) from None
             raise
-        out = num.saturate(
-            jnp.asarray(self._evaluate(num.Step(n, f)), num.float_dtype())
-        )
+        out = self._value(num.Step(n, f))
         return jnp.broadcast_to(out, jnp.broadcast_shapes(out.shape, shape))
 
     def _evaluate(self, step: num.Step):  # pragma: no cover - every schedule has one
         """The value at ``step``, a :class:`~jaxdecay._core.numerics.Step` (whole
         steps ``>= 0`` and their fractions)."""
         raise NotImplementedError
+
+    def _value(self, step: num.Step):
+        """The value at ``step`` as a caller sees it: in the default float
+        dtype, and held within the float range.  A composition that computes
+        with a part's value (adds, multiplies, blends it) reads it here, so an
+        overflow inside the part is its largest float, never an infinity that
+        would make ``inf - inf`` or ``inf * 0`` a NaN."""
+        return num.saturate(jnp.asarray(self._evaluate(step), num.float_dtype()))
 
     def _c(self, name):
         """A precomputed constant as a double-float ``(hi, lo)`` pair."""

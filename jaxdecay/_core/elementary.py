@@ -397,6 +397,7 @@ def _power_jvp(primals, tangents):
     positive = x > 0
     safe = jnp.where(positive, x, 1.0)
     dx = jnp.where(positive, p * y * recip(safe), power(x, p - 1) * p)
+    dx = jnp.where(p == 0, 0.0, dx)  # x ** 0 is 1 everywhere (0 * 0**-1 is NaN)
     dp = jnp.where(positive, y * log(safe), 0.0)
     return y, tx * dx + tp * dp
 
