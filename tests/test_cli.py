@@ -329,3 +329,17 @@ def test_plot_on_given_axes_and_bad_input():
         jd.plot(jd.constant(1.0), 0)
     with pytest.raises(TypeError, match="`steps` must be a whole number"):
         jd.plot(jd.constant(1.0), 2.5)
+
+
+def test_a_run_too_long_to_draw_asks_for_steps(capsys):
+    spec = "wsd(3e-4, '1%', '*', '20%')"
+    code, _, err = jaxdecay(capsys, "show", spec, "--total-steps", "3000000000")
+    assert code == 2 and err.count("\n") == 1, err
+    assert "--total-steps 3000000000" in err and "--steps" in err, err
+    assert "text_chart" not in err
+    ok(capsys, "show", spec, "--total-steps", "3000000000", "--steps", "100")
+
+
+def test_help_shows_durations_as_written(capsys):
+    code, out, _ = jaxdecay(capsys, "show", "--help")
+    assert code == 0 and '("10%", "*", "2ep", "1e9tok")' in " ".join(out.split())

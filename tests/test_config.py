@@ -598,3 +598,16 @@ def test_powers_of_schedules_parse_and_round_trip():
     ):
         with pytest.raises(ValueError, match=match):
             jd.parse(spec)
+
+
+def test_whole_number_arithmetic_in_a_spec_is_exact():
+    # Step counts past 2**53 stay exact (a float would round them).
+    for spec, steps in (
+        ("cosine_decay(1.0, 2**53 + 1)", 2**53 + 1),
+        ("cosine_decay(1.0, 3 * 10**17 + 1)", 3 * 10**17 + 1),
+        ("cosine_decay(1.0, 2**63 - 1)", 2**63 - 1),
+    ):
+        assert jd.parse(spec).decay_steps == steps, spec
+    assert jd.parse("cosine_decay(2**-3, 10)").init_value == 0.125
+    with pytest.raises(ValueError, match="overflows"):
+        jd.parse("cosine_decay(1.0, 2**1100)")

@@ -85,6 +85,12 @@ BAD = [
     ("inf", "a duration"),
     ("1e999999999tok", "from 1e-30 to 1e30"),  # refused at once, not written out
     ("1e-999999999ep", "from 1e-30 to 1e30"),
+    # exponents past what Decimal itself holds: refused the same way
+    ("1e99999999999999999999", "from 1e-30 to 1e30"),
+    ("0e99999999999999999999", "from 1e-30 to 1e30"),
+    ("1e-99999999999999999999tok", "from 1e-30 to 1e30"),
+    ("1_.5%", "a duration"),  # as Python, no _ beside the point
+    ("1._5%", "a duration"),
 ]
 
 
@@ -421,3 +427,10 @@ def test_durations_in_a_token_run():
             3e-4 * 0.5 * (1 + math.cos(math.pi * (6e9 - 2e7) / (1e10 - 2e7))),
             rtol=1e-12,
         )
+
+
+@pytest.mark.parametrize("total", ["10%", "*", "2ep", "1e9tok"])
+def test_the_run_length_itself_is_not_a_duration(total):
+    with pytest.raises(TypeError, match=r"resolve: `total_steps` must be a whole"):
+        jd.cosine_decay(1.0, "100%").resolve(total_steps=total)
+    assert jd.cosine_decay(1.0, "100%").resolve(total_steps="1500").decay_steps == 1500

@@ -879,3 +879,12 @@ def test_runs_with_64_bit_steps():
         # jitted: one program (eager, every int64 operation compiles anew)
         whole = jax.jit(lambda t: num.ratio_steps(t, None, 2**62 + 1, 1)[0])(far)
         np.testing.assert_array_equal(whole, far // (2**62 + 1))
+
+
+def test_a_stretch_factor_with_a_huge_exponent_is_refused_at_once():
+    for text in ("1e-5000", "1e10000000"):
+        with pytest.raises(ValueError, match="stretch: `factor` must be.*exponents"):
+            jd.stretch(jd.constant(1.0), text)
+    with pytest.raises(ValueError, match="exponents from -30 to 30"):
+        jd.parse("stretch(constant(1.0), '1e10000000')")
+    assert jd.stretch(jd.constant(1.0), "1e2").factor == 100

@@ -62,7 +62,7 @@ _OPS = {
 
 def _operand(x, n, f):
     if isinstance(x, Schedule):
-        return x._value(num.Step(n, f))
+        return jnp.asarray(x._evaluate(num.Step(n, f)), num.float_dtype())
     return num.as_float(x)
 
 
@@ -117,7 +117,16 @@ class arithmetic(Schedule, internal=True):
 
     def _evaluate(self, step):
         n, f = step
-        return _OPS[self.op](_operand(self.lhs, n, f), _operand(self.rhs, n, f))
+        lhs, rhs = _operand(self.lhs, n, f), _operand(self.rhs, n, f)
+        out = _OPS[self.op](lhs, rhs)
+        # A side past the float range (inf) makes the result inf, held at the
+        # largest float; where two such sides would make a NaN (inf - inf,
+        # inf * 0, inf / inf), each side is read as the largest float instead.
+        if not any(isinstance(x, Schedule) for x in (self.lhs, self.rhs)):
+            return out  # pragma: no cover - one side is always a schedule
+        undefined = jnp.isnan(out) & ~jnp.isnan(lhs) & ~jnp.isnan(rhs)
+        held = _OPS[self.op](num.saturate(lhs), num.saturate(rhs))
+        return jnp.where(undefined, held, out)
 
     def __repr__(self):
         return f"({_side(self.lhs)} {self.op} {_side(self.rhs)})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -375,6 +376,12 @@ def _ratio(func, name, value) -> Fraction:
     if isinstance(value, Fraction):
         out = value
     elif isinstance(value, str):
+        # An exponent is read before the fraction is formed: '1e10000000'
+        # would take minutes to write out exactly.
+        exponents = re.findall(r"[eE]([+-]?[0-9]+)", value)
+        if any(len(e.lstrip("+-")) > 2 or abs(int(e)) > 30 for e in exponents):
+            chk.fail(func, name, value, f"{_RATIO_RULE}, with exponents from -30 "
+                     "to 30")  # fmt: skip
         try:
             out = Fraction(value.strip())
         except (ValueError, ZeroDivisionError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -46,7 +47,10 @@ class warp(Schedule):
     never leaves its period.  In the second half of the period the distance
     to its end, ``P (1 - x**k)``, is formed instead, with the same relative
     error: a cosine that nears zero at the end keeps its relative accuracy
-    (timm's k-decay fixtures: 3e-7 in float32).  With ``k < 1`` the last
+    (timm's k-decay fixtures: 3e-7 in float32), down to a distance of one
+    step; within the last step the distance is a fraction of a step, held to
+    about 6e-8 of a step in float32 (with a tiny ``k``, such as 0.001, the
+    warped position lands there from early in the last step).  With ``k < 1`` the last
     period that starts before the top step (``2**31 - 1`` without
     ``jax_enable_x64``) is read past it, where the step saturates, as a
     called step does.
@@ -92,8 +96,15 @@ class warp(Schedule):
         rest = self._c("k_minus_1")[0] * (el.log(m) + el.div(x_lo, x_hi))
         z_hi, z_lo = _add_df(whole, (rest, jnp.zeros_like(rest)))
         # The rounding of exp (about 1e-7) dominates: one float product.
-        g = num.real(r, f) * num.exp_df((z_hi, z_lo))
-        g = jnp.where(inside, g, 0.0)
+        power = num.exp_df((z_hi, z_lo))  # x**(k - 1)
+        t = num.real(r, f)
+        g = jnp.where(inside, t * power, 0.0)
+        # The slope of the warped position is k x**(k - 1), given directly:
+        # the exact split above (bits, rounding) carries no derivative.  As
+        # at every phase's start, the slope at a period's start is 0.
+        rate = jax.lax.stop_gradient(jnp.where(inside, num.as_float(k) * power, 0.0))
+        moved = t - jax.lax.stop_gradient(t)  # 0, with the slope of the step
+        g = jax.lax.stop_gradient(g) + rate * moved
         whole, frac = _whole_and_fraction(g)
         # In the second half of the period the distance to its end,
         # d = P (1 - x**k) = -P expm1(k log x), is formed instead: relative
@@ -109,6 +120,7 @@ class warp(Schedule):
                 e.astype(x_hi.dtype) * math.log(2) + el.log(m),
             )
             d = -num.real(last + 1, None) * el.expm1(self.k * log_x)
+            d = jax.lax.stop_gradient(d) - rate * moved
             back = jnp.clip(jnp.ceil(d), 1.0, jnp.maximum(1.0, num.real(last, None)))
             late = inside & (2 * d <= num.real(last + 1, None))
             whole = jnp.where(late, last - (back.astype(whole.dtype) - 1), whole)
@@ -163,7 +175,10 @@ def _place(base, whole, frac, P):
     top = num.top_step()
     past = num.reached(whole, P)
     whole = num.min_steps(whole, _minus_one(P))
-    frac = jnp.where(past, below_one, jnp.clip(frac, 0.0, below_one))
+    # Selects, not a clip: at a whole step (frac exactly 0) a clip's maximum
+    # would halve the slope.
+    frac = jnp.where(frac >= 0, frac, 0.0)
+    frac = jnp.where(past, below_one, jnp.where(frac <= below_one, frac, below_one))
     whole = jnp.where(base > top - whole, top, base + whole)
     frac = jnp.where(whole >= top, 0.0, frac).astype(fdtype)
     return num.Step(whole, frac)

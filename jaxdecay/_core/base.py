@@ -492,10 +492,14 @@ class Value:
           warmup_cosine_decay(peak_value=0.001, warmup_steps=1000, decay_steps=5000)
         """  # noqa: E501
         where = f"{type(self).__name__}.resolve"
+        if total_steps is not None:
+            total_steps = Steps(low=1).check(where, "total_steps", total_steps)
+            if not isinstance(total_steps, int):  # a duration: of what run?
+                chk.fail(where, "total_steps", total_steps.text, "a whole number of "
+                         "steps >= 1 (the run's length, which durations are resolved "
+                         "against)", TypeError)  # fmt: skip
         figures = dur.RunFigures(
-            total_steps=None
-            if total_steps is None
-            else Steps(low=1).check(where, "total_steps", total_steps),
+            total_steps=total_steps,
             steps_per_epoch=_figure(where, "steps_per_epoch", steps_per_epoch),
             tokens_per_step=_figure(where, "tokens_per_step", tokens_per_step),
             samples_per_step=_figure(where, "samples_per_step", samples_per_step),

@@ -166,11 +166,19 @@ def parse(func: str, name: str, text: str, *, steps_only: bool = False):
     if text.lstrip().startswith("-"):
         chk.fail(func, name, text, f"{allowed}; a duration is never negative")
     match = _PATTERN.match(text)
-    if match is None or "__" in match["number"] or match["number"].endswith("_"):
+    if (
+        match is None
+        or any(bad in match["number"] for bad in ("__", "_.", "._", "_e", "_E"))
+        or match["number"].endswith("_")
+    ):
         chk.fail(func, name, text, allowed)
     number, prefix, unit = match["number"], match["prefix"], match["unit"] or "ba"
-    decimal = Decimal(number.replace("_", ""))
-    if decimal and not -_EXPONENT <= decimal.adjusted() <= _EXPONENT:
+    try:
+        decimal = Decimal(number.replace("_", ""))
+        in_range = not decimal or -_EXPONENT <= decimal.adjusted() <= _EXPONENT
+    except (ArithmeticError, ValueError):  # an exponent past Decimal's own range
+        in_range = False
+    if not in_range:
         # (1e999999999 would take minutes to write out exactly)
         chk.fail(func, name, text, f"{allowed}, with a number from 1e-{_EXPONENT} to "
                  f"1e{_EXPONENT}")  # fmt: skip

@@ -236,7 +236,15 @@ def _steps_of(args) -> int:
     """--steps, by default the run's --total-steps (else 1000)."""
     if args.steps is not None:
         return args.steps
-    return args.total_steps if args.total_steps is not None else 1000
+    if args.total_steps is None:
+        return 1000
+    if args.total_steps > max_steps():
+        raise _Fail(
+            f"--total-steps {args.total_steps} is also the steps drawn, but at most "
+            f"{max_steps()} can be (2**63 with JAX_ENABLE_X64=1); pass --steps N "
+            f"to draw the first N"
+        )
+    return args.total_steps
 
 
 def _formats() -> list[str]:
@@ -434,7 +442,9 @@ def _run_options(p):
     """The run's figures, which durations in a SPEC ("10%", "2ep") need."""
     group = p.add_argument_group(
         "the run",
-        'figures that turn durations in a SPEC ("10%%", "*", "2ep", '
+        # (a group's description is printed as is; only help strings are
+        # %-formatted)
+        'figures that turn durations in a SPEC ("10%", "*", "2ep", '
         '"1e9tok") into steps',
     )
     group.add_argument(

@@ -354,6 +354,17 @@ _SKIP = {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING}
 _END = {tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.DEDENT, tokenize.INDENT}
 
 
+def _small_int_power(base, exponent) -> bool:
+    """Whether ``base ** exponent`` is a power of ints whose result stays
+    within a float's range (about 1,024 bits): computed exactly in ints."""
+    return (
+        type(base) is int
+        and type(exponent) is int
+        and exponent >= 0
+        and abs(base).bit_length() * exponent <= 1100
+    )
+
+
 class _Reader:
     """One spec: its tokens (Python's tokenizer), a tree of a few node kinds,
     and the tree's value.
@@ -720,7 +731,9 @@ class _Reader:
             except (TypeError, ValueError, ArithmeticError) as error:
                 self.fail(pos, str(error))
         try:
-            if op == "**":  # in floats: an int power could be any size
+            if op == "**" and _small_int_power(lhs, rhs):
+                out = lhs**rhs  # exact: 2**53 + 1 is a step count
+            elif op == "**":  # in floats: an int power could be any size
                 out = float(lhs) ** float(rhs)
             else:
                 out = _OPERATORS[op](lhs, rhs)

@@ -550,9 +550,11 @@ def inject(
     step 2**31 - 1 beyond, as a step-driven schedule saturates (with
     ``jax_enable_x64``: up to 2**63 - 1 steps).  For longer runs without
     x64, pass a ``per_step`` of 2**k and write the durations in tokens:
-    ``per_step=2**20`` reads up to 2**51 - 1 tokens exactly.  A schedule that
-    changes beyond the steps it can read is refused when the optimizer is
-    built.
+    ``per_step=2**20`` reads up to 2**51 - 1 tokens exactly.  A schedule with
+    a breakpoint beyond the steps it can read is refused when the optimizer is
+    built; one that never settles (an exponential, inverse square root or
+    step decay) reads the last step it can from then on, so choose a
+    ``per_step`` that covers the run.
     ``progress="samples"`` is the same with ``samples=n``.  A concrete count
     (a Python or NumPy number, a concrete array) is checked: a whole number
     from 0 to 2**64 - 1 (``4096.0`` is fine); a traced one must be an integer
