@@ -86,7 +86,12 @@ class warp(Schedule):
         _, r = num.divmod_steps(n, P)
         # x = (r + f) / P in [0, 1); the warped position is
         # P x**k = (r + f) x**(k - 1), formed from the exact r + f.
-        x_hi, x_lo = num.mul_steps(r, f, self._c("inverse"))
+        # The position is read without the step's derivative (the exact split
+        # below, bits and roundings, carries none); the slope of the warped
+        # position, k x**(k - 1), is given directly further down.  Its
+        # derivative in k flows through the value as computed.
+        held = None if f is None else jax.lax.stop_gradient(f)
+        x_hi, x_lo = num.mul_steps(r, held, self._c("inverse"))
         inside = x_hi > 0
         x_hi = jnp.where(inside, x_hi, 1.0)  # no log(0), even unselected
         x_lo = jnp.where(inside, x_lo, 0.0)
@@ -98,13 +103,10 @@ class warp(Schedule):
         # The rounding of exp (about 1e-7) dominates: one float product.
         power = num.exp_df((z_hi, z_lo))  # x**(k - 1)
         t = num.real(r, f)
-        g = jnp.where(inside, t * power, 0.0)
-        # The slope of the warped position is k x**(k - 1), given directly:
-        # the exact split above (bits, rounding) carries no derivative.  As
-        # at every phase's start, the slope at a period's start is 0.
+        # As at every phase's start, the slope at a period's start is 0.
         rate = jax.lax.stop_gradient(jnp.where(inside, num.as_float(k) * power, 0.0))
         moved = t - jax.lax.stop_gradient(t)  # 0, with the slope of the step
-        g = jax.lax.stop_gradient(g) + rate * moved
+        g = jnp.where(inside, jax.lax.stop_gradient(t) * power, 0.0) + rate * moved
         whole, frac = _whole_and_fraction(g)
         # In the second half of the period the distance to its end,
         # d = P (1 - x**k) = -P expm1(k log x), is formed instead: relative
@@ -119,8 +121,7 @@ class warp(Schedule):
                 el.log1p(jnp.minimum(x_hi, 1.0) - 1),
                 e.astype(x_hi.dtype) * math.log(2) + el.log(m),
             )
-            d = -num.real(last + 1, None) * el.expm1(self.k * log_x)
-            d = jax.lax.stop_gradient(d) - rate * moved
+            d = -num.real(last + 1, None) * el.expm1(self.k * log_x) - rate * moved
             back = jnp.clip(jnp.ceil(d), 1.0, jnp.maximum(1.0, num.real(last, None)))
             late = inside & (2 * d <= num.real(last + 1, None))
             whole = jnp.where(late, last - (back.astype(whole.dtype) - 1), whole)
