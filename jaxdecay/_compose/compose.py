@@ -122,8 +122,6 @@ class arithmetic(Schedule, internal=True):
         # A side past the float range (inf) makes the result inf, held at the
         # largest float; where two such sides would make a NaN (inf - inf,
         # inf * 0, inf / inf), each side is read as the largest float instead.
-        if not any(isinstance(x, Schedule) for x in (self.lhs, self.rhs)):
-            return out  # pragma: no cover - one side is always a schedule
         undefined = jnp.isnan(out) & ~jnp.isnan(lhs) & ~jnp.isnan(rhs)
         held = _OPS[self.op](num.saturate(lhs), num.saturate(rhs))
         return jnp.where(undefined, held, out)

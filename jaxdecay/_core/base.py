@@ -620,10 +620,11 @@ class Schedule(Value, abstract=True):
 
     def _value(self, step: num.Step):
         """The value at ``step`` as a caller sees it: in the default float
-        dtype, and held within the float range.  A composition that computes
-        with a part's value (adds, multiplies, blends it) reads it here, so an
-        overflow inside the part is its largest float, never an infinity that
-        would make ``inf - inf`` or ``inf * 0`` a NaN."""
+        dtype, and held within the float range.  A composition that blends a
+        part's value (a clip, a warmup, noise, the terms of a long sum or
+        product) reads it here, so an overflow inside the part is its largest
+        float, never an infinity that would make ``inf - inf`` or ``inf * 0``
+        a NaN."""
         return num.saturate(jnp.asarray(self._evaluate(step), num.float_dtype()))
 
     def _c(self, name):
