@@ -35,6 +35,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+import jaxdecay as jd
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -202,6 +204,27 @@ def outcome(value):
     if isinstance(value, Exception):
         raise value
     return value
+
+
+def per_mode(fn):
+    """``fn(mode)`` computed once per mode: built and run with x64 for
+    ``"x64"``, without for any other mode (``"float32"``)."""
+
+    @functools.cache
+    def once(mode):
+        with jax.enable_x64(mode == "x64"):
+            return fn(mode)
+
+    once.__doc__ = fn.__doc__
+    return once
+
+
+def rates(results, case):
+    """A case's rates from ``jitted_cases`` results, cut to its length; its
+    schedule must have been built (a build error is raised here)."""
+    schedule, values = results[case["id"]]
+    assert isinstance(outcome(schedule), jd.Schedule)
+    return outcome(values)[: len(case["values"])]
 
 
 def check(got, want, rtol):

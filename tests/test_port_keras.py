@@ -51,24 +51,17 @@ def build(case):
     return peers.build(case, jk)
 
 
-_JITTED: dict = {}
-
-
+@peers.per_mode
 def jitted(mode):
     """Every case's schedule (or its build error) and its values on the steps,
     from a few jitted programs per mode ("x64": built and run with x64,
     float64 host constants)."""
-    if mode not in _JITTED:
-        with jax.enable_x64(mode == "x64"):
-            _JITTED[mode] = peers.jitted_cases(build, CASES, jnp.arange(STEPS))
-    return _JITTED[mode]
+    return peers.jitted_cases(build, CASES, jnp.arange(STEPS))
 
 
 def result(mode, case):
     """A case's rates from ``jitted(mode)``, cut to its length."""
-    schedule, values = jitted(mode)[case["id"]]
-    assert isinstance(peers.outcome(schedule), jd.Schedule)
-    return peers.outcome(values)[: len(case["values"])]
+    return peers.rates(jitted(mode), case)
 
 
 def eager(schedule, n):

@@ -79,23 +79,16 @@ def test_arguments_and_defaults_are_timms(name):
     assert lr.kind is inspect.Parameter.KEYWORD_ONLY and lr.default is lr.empty
 
 
-_RESULTS: dict = {}
-
-
+@peers.per_mode
 def jitted(mode):
     """Every case's schedule (or its build error) and its values on steps
     0..255, from jitted programs of a few cases each (``peers.each``), per
     mode ("x64": built and run with x64, as test_x64.py does)."""
-    if mode not in _RESULTS:
-        with jax.enable_x64(mode == "x64"):
-            _RESULTS[mode] = peers.jitted_cases(build, SCHEDULES, jnp.arange(STEPS))
-    return _RESULTS[mode]
+    return peers.jitted_cases(build, SCHEDULES, jnp.arange(STEPS))
 
 
 def result(mode, case):
-    schedule, values = jitted(mode)[case["id"]]
-    assert isinstance(peers.outcome(schedule), jd.Schedule)
-    return peers.outcome(values)[: len(case["values"])]
+    return peers.rates(jitted(mode), case)
 
 
 @pytest.mark.parametrize("case", SCHEDULES, ids=ids(SCHEDULES))
@@ -132,16 +125,11 @@ def plateau(case):
     return out
 
 
-_PLATEAUS: dict = {}
-
-
+@peers.per_mode
 def plateaus(mode):
     """Every plateau case's rule (or its build error) and its values after
     each metric, from jitted programs per mode (as ``jitted``)."""
-    if mode not in _PLATEAUS:
-        with jax.enable_x64(mode == "x64"):
-            _PLATEAUS[mode] = peers.jitted_plateaus(plateau, PLATEAUS)
-    return _PLATEAUS[mode]
+    return peers.jitted_plateaus(plateau, PLATEAUS)
 
 
 @pytest.mark.parametrize("rtol", [RTOL32, RTOL64], ids=["float32", "x64"])

@@ -60,45 +60,30 @@ def build(case):
 STEPS = 256
 assert max(len(c["values"]) for c in SCHEDULES) <= STEPS
 
-_JITTED: dict = {}
 
-
+@peers.per_mode
 def jitted(mode):
     """Every case's schedule (or its build error) and its values on steps
     0..255, from jitted programs of a few cases each (``peers.each``), per
     mode ("x64": built and run with x64, as test_x64.py does)."""
-    if mode not in _JITTED:
-        with jax.enable_x64(mode == "x64"):
-            _JITTED[mode] = peers.jitted_cases(build, SCHEDULES, jnp.arange(STEPS))
-    return _JITTED[mode]
+    return peers.jitted_cases(build, SCHEDULES, jnp.arange(STEPS))
 
 
-_PLATEAUS: dict = {}
-
-
+@peers.per_mode
 def plateaus(mode):
     """Every plateau case's rule (or its build error) and its values after
     each metric, from jitted programs per mode (as ``jitted``)."""
-    if mode not in _PLATEAUS:
-        with jax.enable_x64(mode == "x64"):
-            _PLATEAUS[mode] = peers.jitted_plateaus(
-                lambda case: peers.build(case, jt), PLATEAUS
-            )
-    return _PLATEAUS[mode]
+    return peers.jitted_plateaus(lambda case: peers.build(case, jt), PLATEAUS)
 
 
 def evaluate(mode, case):
     """A case's rates: "eager" (built and run here, in float32), or jitted
     (from ``jitted``) in "float32" or "x64"."""
-    if mode == "eager":
-        schedule = build(case)
-        assert isinstance(schedule, jd.Schedule)
-        values = np.asarray(schedule(jnp.arange(STEPS)))
-    else:
-        schedule, values = jitted(mode)[case["id"]]
-        assert isinstance(peers.outcome(schedule), jd.Schedule)
-        values = peers.outcome(values)
-    return values[: len(case["values"])]
+    if mode != "eager":
+        return peers.rates(jitted(mode), case)
+    schedule = build(case)
+    assert isinstance(schedule, jd.Schedule)
+    return np.asarray(schedule(jnp.arange(STEPS)))[: len(case["values"])]
 
 
 def test_fixtures_come_from_torch():

@@ -56,20 +56,19 @@ def evaluate(schedule, n):
 # most of the time of this file; eager and jitted run the same operations),
 # all of a mode from a few jitted programs (``jitted``).
 JIT = list({c["name"]: c for c in CASES}.values())
-_JITTED: dict = {}
+
+
+@peers.per_mode
+def _jitted(mode):
+    return peers.jitted_cases(
+        make, JIT if mode == "float32" else JIT_X64, jnp.arange(LENGTH)
+    )
 
 
 def jitted(mode, case):
     """A case of ``JIT`` (float32) or ``JIT_X64`` (x64): its rates from one
     jitted program of a few cases (``peers.each``)."""
-    if mode not in _JITTED:
-        with jax.enable_x64(mode == "x64"):
-            _JITTED[mode] = peers.jitted_cases(
-                make, JIT if mode == "float32" else JIT_X64, jnp.arange(LENGTH)
-            )
-    schedule, values = _JITTED[mode][case["id"]]
-    assert isinstance(peers.outcome(schedule), jd.Schedule)
-    return peers.outcome(values)[: len(case["values"])]
+    return peers.rates(_jitted(mode), case)
 
 
 @pytest.fixture
@@ -152,17 +151,12 @@ def test_matches_transformers_x64(case, x64):
     peers.check(got, case["values"], RTOL_X64)
 
 
-_PLATEAUS: dict = {}
-
-
+@peers.per_mode
 def plateaus(mode):
     """Every plateau case's rule (or its build error) and its values after
     each metric, from jitted programs per mode ("x64": built and run with
     x64)."""
-    if mode not in _PLATEAUS:
-        with jax.enable_x64(mode == "x64"):
-            _PLATEAUS[mode] = peers.jitted_plateaus(make, PLATEAU)
-    return _PLATEAUS[mode]
+    return peers.jitted_plateaus(make, PLATEAU)
 
 
 @pytest.mark.parametrize("mode", ["float32", "x64"])
