@@ -4,6 +4,7 @@ warmup, and wrapping foreign callables."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import math
 from typing import Any, ClassVar
@@ -58,6 +59,16 @@ _OPS = {
     "/": el.div,
     "**": _power,
 }
+
+
+def _defined(op, a, b):
+    """``a op b``.  A side past the float range (inf) makes the result inf,
+    held at the largest float; where two such sides would make a NaN (inf -
+    inf, inf * 0, inf / inf), each side is read as the largest float instead.
+    The arithmetic and the folds of long sums and products share it."""
+    out = _OPS[op](a, b)
+    undefined = jnp.isnan(out) & ~jnp.isnan(a) & ~jnp.isnan(b)
+    return jnp.where(undefined, _OPS[op](num.saturate(a), num.saturate(b)), out)
 
 
 def _operand(x, n, f):
@@ -117,14 +128,7 @@ class arithmetic(Schedule, internal=True):
 
     def _evaluate(self, step):
         n, f = step
-        lhs, rhs = _operand(self.lhs, n, f), _operand(self.rhs, n, f)
-        out = _OPS[self.op](lhs, rhs)
-        # A side past the float range (inf) makes the result inf, held at the
-        # largest float; where two such sides would make a NaN (inf - inf,
-        # inf * 0, inf / inf), each side is read as the largest float instead.
-        undefined = jnp.isnan(out) & ~jnp.isnan(lhs) & ~jnp.isnan(rhs)
-        held = _OPS[self.op](num.saturate(lhs), num.saturate(rhs))
-        return jnp.where(undefined, held, out)
+        return _defined(self.op, _operand(self.lhs, n, f), _operand(self.rhs, n, f))
 
     def __repr__(self):
         return f"({_side(self.lhs)} {self.op} {_side(self.rhs)})"
@@ -340,14 +344,12 @@ def _select_max(a, b):
     return jnp.where((b > a) | jnp.isnan(b), b, a)
 
 
-def _times(a, b):
-    """``a * b``, 0 where either is 0: a partial product past the float range
-    (``3e38 * 2``) times a factor of 0 is 0, as the formula's product is, not
-    ``inf * 0 = NaN``."""
-    return jnp.where((a == 0) | (b == 0), 0.0, a * b)
-
-
-_FOLDS = {"+": jnp.add, "*": _times, "min": _select_min, "max": _select_max}
+_FOLDS = {
+    "+": functools.partial(_defined, "+"),
+    "*": functools.partial(_defined, "*"),
+    "min": _select_min,
+    "max": _select_max,
+}
 _HOST = {"+": np.sum, "*": np.prod, "min": np.min, "max": np.max}
 
 
@@ -383,7 +385,8 @@ def _evaluate_group(op, treedef, rows, columns, step):
     def one(*cols):
         it = iter(cols)
         leaves = [next(it) if v is None else v for v in fixed]
-        return jax.tree_util.tree_unflatten(treedef, leaves)._value(step)
+        value = jax.tree_util.tree_unflatten(treedef, leaves)._evaluate(step)
+        return jnp.asarray(value, num.float_dtype())
 
     if not varying:  # the same schedule `rows` times
         value = one()
@@ -392,11 +395,14 @@ def _evaluate_group(op, treedef, rows, columns, step):
         if op == "+":
             return value * num.as_float(rows)
         return jnp.power(value, rows)
-    values = jax.vmap(one)(*varying)
-    if op == "+":
-        return jnp.sum(values, axis=0)
-    if op == "*":  # 0 where a factor is 0 (see _times)
-        return jnp.where(jnp.any(values == 0, axis=0), 0.0, jnp.prod(values, axis=0))
+    # (in the default dtype: vmap hands back a term that is one of its
+    # inputs, a float64 NumPy column, as it is)
+    values = jnp.asarray(jax.vmap(one)(*varying), num.float_dtype())
+    if op in ("+", "*"):  # NaN from terms past the float range: as _defined
+        reduce = jnp.sum if op == "+" else jnp.prod
+        out = reduce(values, axis=0)
+        undefined = jnp.isnan(out) & ~jnp.any(jnp.isnan(values), axis=0)
+        return jnp.where(undefined, reduce(num.saturate(values), axis=0), out)
     # The row holding the extreme, selected (NaN wins, as in a fold).
     pick = jnp.argmin(values, axis=0) if op == "min" else jnp.argmax(values, axis=0)
     return jnp.take_along_axis(values, pick[None], axis=0)[0]

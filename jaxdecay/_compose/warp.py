@@ -50,10 +50,10 @@ class warp(Schedule):
     (timm's k-decay fixtures: 3e-7 in float32), down to a distance of one
     step; within the last step the distance is a fraction of a step, held to
     about 6e-8 of a step in float32 (with a tiny ``k``, such as 0.001, the
-    warped position lands there from early in the last step).  With ``k < 1`` the last
-    period that starts before the top step (``2**31 - 1`` without
-    ``jax_enable_x64``) is read past it, where the step saturates, as a
-    called step does.
+    warped position lands there from early in the last step).  With ``k <
+    1`` the last period that starts before the top step (``2**31 - 1``
+    without ``jax_enable_x64``) is read past it, where the step saturates, as
+    a called step does.
 
     Args:
       schedule: the schedule to read at the warped steps.
