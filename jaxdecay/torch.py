@@ -391,8 +391,8 @@ def _check_not_nan(func, name, fn, horizon, first):
     args = np.arange(first, first + horizon, dtype=fdtype)
     try:
         values = jax.jit(jax.vmap(lambda k: jnp.asarray(fn(k), fdtype)))(args)
-    except Exception:  # noqa: BLE001 - evaluated one step at a time instead
-        return
+    except Exception:  # noqa: BLE001 - not checkable at once (under vmap)
+        return  # it still traces one step at a time, as it is evaluated
     if not chk.is_concrete(values):  # fn closes over traced values
         return
     bad = np.flatnonzero(np.isnan(np.asarray(values)))
